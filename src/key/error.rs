@@ -1,0 +1,83 @@
+use thiserror::Error;
+
+/// Why a key could not be parsed or created.
+///
+/// Each variant has a stable [`code`](KeyError::code) that reports and the vector corpus reuse.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The key text (or byte string) is empty.
+    #[error("the key is empty")]
+    Empty,
+    /// The key carries the prefix of another key kind.
+    #[error("expected a `{expected}` key, found a `{found}` key")]
+    WrongPrefix {
+        /// The prefix this parser accepts.
+        expected: &'static str,
+        /// The prefix that was found.
+        found: &'static str,
+    },
+    /// The prefix appears inside the key rather than at its start (for example a secret
+    /// pasted as `v1,whsec_...`, which mixes up the signature and secret formats).
+    #[error("`{expected}` must start the key; `v1,` and `v1a,` prefix signatures, not keys")]
+    MisplacedPrefix {
+        /// The prefix that was found in the wrong place.
+        expected: &'static str,
+    },
+    /// The text after the prefix is not canonical, padded, standard base64.
+    #[error(
+        "the key is not canonical standard base64 (padding required; no URL-safe alphabet, spaces or stray characters)"
+    )]
+    InvalidBase64,
+    /// A `whsec_` secret shorter than the 24 bytes the Standard Webhooks spec asks for.
+    #[error("the secret is {len} bytes; Standard Webhooks secrets are 24 to 64 bytes")]
+    SecretTooShort {
+        /// The decoded length in bytes.
+        len: usize,
+    },
+    /// A `whsec_` secret longer than the 64 bytes the Standard Webhooks spec asks for.
+    #[error("the secret is {len} bytes; Standard Webhooks secrets are 24 to 64 bytes")]
+    SecretTooLong {
+        /// The decoded length in bytes.
+        len: usize,
+    },
+    /// An Ed25519 key whose decoded length is wrong for its kind.
+    #[error("the key is {len} bytes; expected {expected}")]
+    InvalidKeyLength {
+        /// The decoded length in bytes.
+        len: usize,
+        /// What the key kind allows.
+        expected: &'static str,
+    },
+    /// A 64-byte `whsk_` key whose second half is not the public key of its first half.
+    #[error("the 64-byte signing key's public half does not match its seed")]
+    KeyPairMismatch,
+    /// The 32 bytes are not the encoding of a point on Ed25519.
+    #[error("the public key is not a valid Ed25519 point")]
+    InvalidPublicKey,
+    /// The public key has small order: any signature "verifies" under it in lax verifiers.
+    #[error("the public key is a weak (small-order) Ed25519 point")]
+    WeakPublicKey,
+    /// The operating system's random source failed while generating a key.
+    #[error("the operating system's random source is unavailable")]
+    RandomUnavailable,
+}
+
+impl KeyError {
+    /// The stable, machine-readable code of this error (`snake_case`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => "empty_key",
+            Self::WrongPrefix { .. } => "wrong_key_prefix",
+            Self::MisplacedPrefix { .. } => "misplaced_key_prefix",
+            Self::InvalidBase64 => "invalid_key_base64",
+            Self::SecretTooShort { .. } => "secret_too_short",
+            Self::SecretTooLong { .. } => "secret_too_long",
+            Self::InvalidKeyLength { .. } => "invalid_key_length",
+            Self::KeyPairMismatch => "key_pair_mismatch",
+            Self::InvalidPublicKey => "invalid_public_key",
+            Self::WeakPublicKey => "weak_public_key",
+            Self::RandomUnavailable => "random_unavailable",
+        }
+    }
+}
