@@ -40,6 +40,8 @@ pub mod verify;
 pub mod net;
 #[cfg(feature = "cli")]
 pub mod send;
+#[cfg(feature = "cli")]
+pub mod vectors;
 
 pub use header::{HeaderSource, Scheme};
 pub use key::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey};
