@@ -39,6 +39,8 @@ pub mod verify;
 #[cfg(feature = "cli")]
 pub mod net;
 #[cfg(feature = "cli")]
+pub mod report;
+#[cfg(feature = "cli")]
 pub mod send;
 #[cfg(feature = "cli")]
 pub mod vectors;
