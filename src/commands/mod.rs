@@ -5,6 +5,7 @@ mod keygen;
 mod keys;
 mod send;
 mod sign;
+mod vectors;
 mod verify;
 
 use std::io::Read as _;
@@ -32,6 +33,8 @@ enum Command {
     Send(send::Args),
     /// Generate a fresh whsec_ secret or whsk_/whpk_ Ed25519 key pair.
     Keygen(keygen::Args),
+    /// Test vectors: write the corpus, or check an implementation against it.
+    Vectors(vectors::Args),
 }
 
 /// A failure that ends the command with a one-line message and an exit code.
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Send(args) => send::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Vectors(args) => vectors::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

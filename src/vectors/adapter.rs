@@ -102,17 +102,18 @@ impl AdapterProcess {
             command: command.to_string(),
             reason: e.to_string(),
         })?;
-        let (stdin, stdout, stderr) = match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
-            (Some(i), Some(o), Some(e)) => (i, o, e),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(AdapterError::Spawn {
-                    command: command.to_string(),
-                    reason: "no pipes to the child".to_string(),
-                });
-            }
-        };
+        let (stdin, stdout, stderr) =
+            match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
+                (Some(i), Some(o), Some(e)) => (i, o, e),
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(AdapterError::Spawn {
+                        command: command.to_string(),
+                        reason: "no pipes to the child".to_string(),
+                    });
+                }
+            };
         let to_child = spawn_writer(stdin);
         let (line_tx, from_child) = mpsc::channel();
         thread::spawn(move || read_lines(stdout, line_tx));
@@ -138,7 +139,10 @@ impl AdapterProcess {
     pub fn ask(&mut self, request: &Request) -> Result<Response, AdapterError> {
         let vector = format!("{} #{}", request.scheme, request.tc_id);
         let line = serde_json::to_string(request).expect("requests serialize");
-        let sent = self.to_child.as_ref().is_some_and(|tx| tx.send(line).is_ok());
+        let sent = self
+            .to_child
+            .as_ref()
+            .is_some_and(|tx| tx.send(line).is_ok());
         if !sent {
             return Err(self.exited(vector));
         }
@@ -169,8 +173,10 @@ impl AdapterProcess {
     }
 
     fn exited(&mut self, vector: String) -> AdapterError {
-        let status = wait_briefly(&mut self.child)
-            .map_or_else(|| "still running, output closed".to_string(), |s| s.to_string());
+        let status = wait_briefly(&mut self.child).map_or_else(
+            || "still running, output closed".to_string(),
+            |s| s.to_string(),
+        );
         self.stop();
         AdapterError::Exited {
             vector,
@@ -180,7 +186,11 @@ impl AdapterProcess {
     }
 
     fn stderr_tail(&self) -> String {
-        let tail = self.stderr.lock().map(|t| t.iter().copied().collect::<Vec<u8>>()).unwrap_or_default();
+        let tail = self
+            .stderr
+            .lock()
+            .map(|t| t.iter().copied().collect::<Vec<u8>>())
+            .unwrap_or_default();
         let text = String::from_utf8_lossy(&tail);
         let last = text.trim().lines().last().unwrap_or("").trim().to_string();
         if last.is_empty() {
@@ -243,7 +253,10 @@ fn parse_response(vector: &str, tc_id: u32, line: &str) -> Result<Response, Adap
     };
     let response: Response = serde_json::from_str(line).map_err(|e| garbage(e.to_string()))?;
     if response.tc_id != tc_id {
-        return Err(garbage(format!("tcId {} instead of {tc_id}", response.tc_id)));
+        return Err(garbage(format!(
+            "tcId {} instead of {tc_id}",
+            response.tc_id
+        )));
     }
     Ok(response)
 }
@@ -269,14 +282,19 @@ fn read_lines(stdout: std::process::ChildStdout, tx: Sender<Result<String, Strin
     let mut reader = BufReader::new(stdout);
     loop {
         let mut buf = Vec::new();
-        match (&mut reader).take(MAX_LINE as u64 + 1).read_until(b'\n', &mut buf) {
+        match (&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf)
+        {
             Ok(0) | Err(_) => return,
             Ok(_) => {
                 if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE {
                     let _ = tx.send(Err(format!("a line longer than {MAX_LINE} bytes")));
                     return;
                 }
-                let line = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string();
+                let line = String::from_utf8_lossy(&buf)
+                    .trim_end_matches(['\n', '\r'])
+                    .to_string();
                 if tx.send(Ok(line)).is_err() {
                     return;
                 }

@@ -224,7 +224,7 @@ impl TimestampStyle {
             Self::Underscores => {
                 let mut out = String::new();
                 for (i, c) in digits.chars().enumerate() {
-                    if i > 0 && (digits.len() - i) % 3 == 0 {
+                    if i > 0 && (digits.len() - i).is_multiple_of(3) {
                         out.push('_');
                     }
                     out.push(c);
@@ -290,12 +290,13 @@ pub enum RawMutation {
 pub enum TextMutation {
     /// Keep the first `n` characters.
     Truncate(usize),
-    /// Replace the character at `at` with `with`.
-    Replace {
+    /// XOR the base64 alphabet index (0..63) of the character at `at` with `mask`
+    /// (1..63): the character always changes, whatever the signature is at this clock.
+    XorBase64 {
         /// Character index.
         at: usize,
-        /// Replacement text.
-        with: String,
+        /// The mask.
+        mask: u8,
     },
     /// Delete the character at this index.
     Delete(usize),
@@ -376,7 +377,8 @@ impl VectorFile {
     /// Parses and checks a vector file (format version, counts, unique ids, known flags,
     /// error codes on invalid tests, decodable bodies, template indexes).
     pub fn from_json(text: &str) -> Result<Self, FormatError> {
-        let file: Self = serde_json::from_str(text).map_err(|e| FormatError::Json(e.to_string()))?;
+        let file: Self =
+            serde_json::from_str(text).map_err(|e| FormatError::Json(e.to_string()))?;
         file.validate()?;
         Ok(file)
     }

@@ -79,6 +79,8 @@ pub struct TestOutcome {
     pub response: Response,
     /// The verdict.
     pub verdict: Verdict,
+    /// How long the answer took.
+    pub duration: std::time::Duration,
 }
 
 impl TestOutcome {
@@ -131,7 +133,9 @@ pub struct Report {
 impl Report {
     /// The tests that diverge.
     pub fn divergences(&self) -> impl Iterator<Item = &TestOutcome> {
-        self.outcomes.iter().filter(|o| o.verdict == Verdict::Diverge)
+        self.outcomes
+            .iter()
+            .filter(|o| o.verdict == Verdict::Diverge)
     }
 
     /// Totals over all tests.
@@ -184,14 +188,18 @@ pub fn run(
     let mut report = Report::default();
     for file in files {
         for (group, test) in file.tests() {
-            let ask = |imp: &mut dyn Implementation, now: Option<u64>| -> Result<Response, HarnessError> {
+            let ask = |imp: &mut dyn Implementation,
+                       now: Option<u64>|
+             -> Result<Response, HarnessError> {
                 let req = match now {
                     Some(now) => request_at(test, now)?,
                     None => request(test)?,
                 };
-                let request = Request::new(&file.scheme, &group.secrets, &group.public_keys, test, &req);
+                let request =
+                    Request::new(&file.scheme, &group.secrets, &group.public_keys, test, &req);
                 Ok(imp.answer(&request)?)
             };
+            let started = std::time::Instant::now();
             let response = match clock {
                 Clock::Injected => ask(implementation, None)?,
                 Clock::System => {
@@ -222,6 +230,7 @@ pub fn run(
                 expected_error: test.error.clone(),
                 response,
                 verdict,
+                duration: started.elapsed(),
             });
         }
     }
@@ -238,4 +247,83 @@ pub fn reference_matches(expected: Expected, error: Option<&str>, response: &Res
             None => response.accept,
         },
     }
+}
+
+/// The run as the shared report model: one case per test, id `v1/tc_42`, family = scheme.
+///
+/// Agreement is `OK` (`INFORMATIONAL` for `acceptable` tests, where either answer agrees),
+/// a divergence `FAILED`, an `unsupported` answer `UNSUPPORTED`. `repro` re-runs the test
+/// alone: `repro_prefix` (the command line without `--only`, e.g. `hookspec vectors check
+/// --builtin`) followed by `--only scheme:tcId`.
+pub fn to_cases(
+    report: &Report,
+    files: &[VectorFile],
+    repro_prefix: &str,
+) -> Vec<crate::report::CaseResult> {
+    use crate::report::{CaseResult, Level, Observed, Verdict as V};
+    report
+        .outcomes
+        .iter()
+        .map(|o| {
+            let (verdict, message) = match (&o.verdict, o.expected) {
+                (Verdict::Agree, Expected::Acceptable) => (
+                    V::Informational,
+                    format!(
+                        "the strict profile leaves the choice; the implementation chose: {}",
+                        o.got()
+                    ),
+                ),
+                (Verdict::Agree, _) => (V::Ok, "agrees".to_string()),
+                (Verdict::Diverge, _) => (
+                    V::Failed,
+                    format!("diverges: expected {}, got {}", o.want(), o.got()),
+                ),
+                (Verdict::Unsupported(reason), _) => (V::Unsupported, reason.clone()),
+            };
+            let bug_class = o.flags.iter().find_map(|flag| {
+                files
+                    .iter()
+                    .find(|f| f.scheme == o.scheme)
+                    .and_then(|f| f.notes.get(flag))
+                    .and_then(|note| bug_class(&note.bug_type))
+            });
+            CaseResult {
+                id: format!("{}/tc_{}", o.scheme, o.tc_id),
+                family: o.scheme.clone(),
+                title: o.comment.clone(),
+                level: if o.expected == Expected::Acceptable {
+                    Level::Info
+                } else {
+                    Level::Must
+                },
+                rule: format!("strict profile, flags: {}", o.flags.join(", ")),
+                bug_class,
+                verdict,
+                expected: o.want(),
+                observed: Observed {
+                    detail: Some(o.got()),
+                    ..Observed::default()
+                },
+                message,
+                sent: None,
+                repro: Some(format!("{repro_prefix} --only {}:{}", o.scheme, o.tc_id)),
+                duration_ms: u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX),
+            }
+        })
+        .collect()
+}
+
+fn bug_class(bug_type: &str) -> Option<crate::report::BugClass> {
+    use crate::report::BugClass as B;
+    Some(match bug_type {
+        "AUTH_BYPASS" | "MALLEABILITY" => B::AuthBypass,
+        "REPLAY" => B::Replay,
+        "FRESHNESS" => B::Freshness,
+        "ROTATION" => B::Rotation,
+        "CANONICALIZATION" => B::Canonicalization,
+        "MALFORMED_INPUT" | "KNOWN_BUG" => B::MalformedInput,
+        "CONFIGURATION" => B::KeyConfusion,
+        "EDGE_CASE" | "BASIC" => B::EdgeCase,
+        _ => return None,
+    })
 }

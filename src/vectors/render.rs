@@ -6,9 +6,9 @@
 //! byte for byte (a test checks it for the whole corpus); rendering them at another `now`
 //! gives the same delivery shifted in time:
 //!
-//! * `{"now": k}` renders the decimal of `now + k`. A test whose timestamp is `reference_now
-//!   - 305` has `{"now": -305}`, so at any clock it is 305 s stale, and its expected result
-//!   does not change.
+//! * `{"now": k}` renders the decimal of `now + k`. A test whose timestamp is 305 s before
+//!   `reference_now` has `{"now": -305}`, so it is 305 s stale at any clock, and its expected
+//!   result does not change.
 //! * `{"now_styled": {"offset": k, "style": …}}` renders `now + k` in an unusual spelling
 //!   (full-width digits, milliseconds, …) for the timestamp-grammar tests.
 //! * `{"sig": {…}}` computes a signature entry over the rendered id, timestamp and body (or
@@ -95,7 +95,9 @@ pub enum RenderError {
 pub fn request(test: &TestVector) -> Result<VectorRequest, RenderError> {
     Ok(VectorRequest {
         headers: test.headers.clone(),
-        body: test.body().map_err(|_| RenderError::Malformed { tc_id: test.tc_id })?,
+        body: test
+            .body()
+            .map_err(|_| RenderError::Malformed { tc_id: test.tc_id })?,
         now: test.reference_now,
     })
 }
@@ -105,7 +107,9 @@ pub fn request(test: &TestVector) -> Result<VectorRequest, RenderError> {
 /// Time-relative tests are re-rendered (every offset from `reference_now` kept); other
 /// tests come back as committed, since their expected result holds at any clock.
 pub fn request_at(test: &TestVector, now: u64) -> Result<VectorRequest, RenderError> {
-    let body = test.body().map_err(|_| RenderError::Malformed { tc_id: test.tc_id })?;
+    let body = test
+        .body()
+        .map_err(|_| RenderError::Malformed { tc_id: test.tc_id })?;
     let headers = match &test.resign {
         Some(templates) => render_headers(test.tc_id, &test.headers, templates, &body, now)?,
         None => test.headers.clone(),
@@ -241,11 +245,16 @@ impl Context<'_> {
         }
         let mut entry = format!("{},{}", spec.scheme, STANDARD.encode(&raw));
         for m in &spec.text {
-            entry = apply_text(&entry, m).map_err(|what| RenderError::BadMutation { tc_id, what })?;
+            entry =
+                apply_text(&entry, m).map_err(|what| RenderError::BadMutation { tc_id, what })?;
         }
         Ok(entry)
     }
 }
+
+/// The standard base64 alphabet, in index order.
+const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// The Ed25519 group order L, little-endian.
 const ED25519_L: [u8; 32] = [
@@ -294,14 +303,21 @@ fn apply_text(entry: &str, m: &TextMutation) -> Result<String, &'static str> {
             }
             chars[..*n].iter().collect()
         }
-        TextMutation::Replace { at, with } => {
-            if *at >= chars.len() {
-                return Err("replace");
+        TextMutation::XorBase64 { at, mask } => {
+            let c = *chars.get(*at).ok_or("xor_base64")?;
+            let index = BASE64_ALPHABET
+                .iter()
+                .position(|&a| char::from(a) == c)
+                .ok_or("xor_base64")?;
+            let replaced = *BASE64_ALPHABET
+                .get(index ^ usize::from(*mask))
+                .ok_or("xor_base64")?;
+            if *mask == 0 {
+                return Err("xor_base64");
             }
-            let mut out: String = chars[..*at].iter().collect();
-            out.push_str(with);
-            out.extend(&chars[at + 1..]);
-            out
+            let mut out = chars.clone();
+            out[*at] = char::from(replaced);
+            out.into_iter().collect()
         }
         TextMutation::Delete(at) => {
             if *at >= chars.len() {
@@ -333,14 +349,12 @@ fn apply_text(entry: &str, m: &TextMutation) -> Result<String, &'static str> {
             if pad == 0 {
                 return Err("noncanonical_padding");
             }
-            const ALPHABET: &[u8] =
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
             let last = *data.as_bytes().last().ok_or("noncanonical_padding")?;
-            let index = ALPHABET
+            let index = BASE64_ALPHABET
                 .iter()
                 .position(|&c| c == last)
                 .ok_or("noncanonical_padding")?;
-            let replaced = ALPHABET[index | 1] as char;
+            let replaced = BASE64_ALPHABET[index | 1] as char;
             format!(
                 "{version},{}{replaced}{}",
                 &data[..data.len() - 1],
@@ -408,7 +422,11 @@ pub fn freeze(delivery: Delivery<'_>, signing_keys: &[String]) -> TestVector {
                 push_text(&mut parts, " ");
             }
             let matching = signing_keys.iter().find_map(|key| {
-                let scheme = if key.starts_with(SigningKey::PREFIX) { "v1a" } else { "v1" };
+                let scheme = if key.starts_with(SigningKey::PREFIX) {
+                    "v1a"
+                } else {
+                    "v1"
+                };
                 let spec = SigSpec {
                     scheme: scheme.to_string(),
                     key: key.clone(),

@@ -17,8 +17,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::format::{
-    BODY_TEXT_MAX, Computed, Expected, HeaderTemplate, Part, RawMutation, SCHEMA_VERSION,
-    SigSpec, TestGroup, TestVector, TextMutation, TimestampStyle, VectorFile,
+    BODY_TEXT_MAX, Computed, Expected, HeaderTemplate, Part, RawMutation, SCHEMA_VERSION, SigSpec,
+    TestGroup, TestVector, TextMutation, TimestampStyle, VectorFile,
 };
 use super::render::{RenderError, render_headers};
 
@@ -70,7 +70,11 @@ pub(crate) fn now_styled(offset: i64, style: TimestampStyle) -> Part {
 
 /// A signature entry over the delivery, with a key (`whsec_` → v1, `whsk_` → v1a).
 pub(crate) fn sig(key: &str) -> SigSpec {
-    let scheme = if key.starts_with("whsk_") { "v1a" } else { "v1" };
+    let scheme = if key.starts_with("whsk_") {
+        "v1a"
+    } else {
+        "v1"
+    };
     SigSpec {
         scheme: scheme.to_string(),
         key: key.to_string(),

@@ -6,7 +6,8 @@ use crate::vectors::format::{RawMutation as Raw, TextMutation as Txt, VectorFile
 use crate::vectors::render::RenderError;
 
 /// The V5 signing key (Svix server test, 64-byte seed ‖ public key form).
-const SK5: &str = "whsk_6Xb/dCcHpPea21PS1N9VY/NZW723CEc77N4rJCubMbfVKIDij2HKpMKkioLlX0dRqSKJp4AJ6p9lMicMFs6Kvg==";
+const SK5: &str =
+    "whsk_6Xb/dCcHpPea21PS1N9VY/NZW723CEc77N4rJCubMbfVKIDij2HKpMKkioLlX0dRqSKJp4AJ6p9lMicMFs6Kvg==";
 /// The V5 public key.
 const PK5: &str = "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=";
 
@@ -24,7 +25,11 @@ fn valid() -> Vec<super::Part> {
 
 pub(super) fn file() -> Result<VectorFile, RenderError> {
     let mut b = Builder::new("v1a");
-    b.group("The receiver trusts the V5 Ed25519 public key.", &[], &[PK5]);
+    b.group(
+        "The receiver trusts the V5 Ed25519 public key.",
+        &[],
+        &[PK5],
+    );
     basics(&mut b)?;
     mutations(&mut b)?;
     clock_and_content(&mut b)?;
@@ -39,10 +44,21 @@ pub(super) fn file() -> Result<VectorFile, RenderError> {
 }
 
 fn basics(b: &mut Builder) -> Result<(), RenderError> {
-    b.add(Case::new("C63/V5: the Svix server's Ed25519 known-answer vector", &["KnownAnswer"], valid()))?;
+    b.add(Case::new(
+        "C63/V5: the Svix server's Ed25519 known-answer vector",
+        &["KnownAnswer"],
+        valid(),
+    ))?;
     b.add(Case::new("empty body", &["EmptyBody"], valid()).body(b""))?;
     b.add(Case::new("1-byte body", &["SmallBody"], valid()).body(b"a"))?;
-    b.add(Case::new("body FF FE {\"a\":1} (not UTF-8)", &["NonUtf8Body"], valid()).body(b"\xff\xfe{\"a\":1}"))?;
+    b.add(
+        Case::new(
+            "body FF FE {\"a\":1} (not UTF-8)",
+            &["NonUtf8Body"],
+            valid(),
+        )
+        .body(b"\xff\xfe{\"a\":1}"),
+    )?;
     b.add(Case::new("1 MiB body of `a`", &["LargeBody"], valid()).body(&vec![b'a'; 1_048_576]))?;
     b.add(
         Case::new("header names in upper case", &["HeaderCase"], valid())
@@ -51,48 +67,104 @@ fn basics(b: &mut Builder) -> Result<(), RenderError> {
             .rename("webhook-signature", "WEBHOOK-SIGNATURE"),
     )?;
     b.add(
-        Case::new("signed with another Ed25519 key", &["WrongKey"], vec![sig(&seeded(2).to_whsk()).part()])
-            .invalid(OK),
+        Case::new(
+            "signed with another Ed25519 key",
+            &["WrongKey"],
+            vec![sig(&seeded(2).to_whsk()).part()],
+        )
+        .invalid(OK),
     )?;
     b.add(
-        Case::new("a v1 (HMAC) entry only, to an Ed25519-only receiver", &["MixedSchemes"], vec![sig(K).part()])
-            .invalid(NS),
+        Case::new(
+            "a v1 (HMAC) entry only, to an Ed25519-only receiver",
+            &["MixedSchemes"],
+            vec![sig(K).part()],
+        )
+        .invalid(NS),
     )?;
-    for (label, v) in [("version v1b", "v1b"), ("version V1A", "V1A"), ("version v1", "v1")] {
-        b.add(Case::new(label, &["UnknownVersion"], vec![sig(SK5).text(Txt::Version(v.into())).part()]).invalid(NS))?;
+    for (label, v) in [
+        ("version v1b", "v1b"),
+        ("version V1A", "V1A"),
+        ("version v1", "v1"),
+    ] {
+        b.add(
+            Case::new(
+                label,
+                &["UnknownVersion"],
+                vec![sig(SK5).text(Txt::Version(v.into())).part()],
+            )
+            .invalid(NS),
+        )?;
     }
     Ok(())
 }
 
 fn mutations(b: &mut Builder) -> Result<(), RenderError> {
     b.add(
-        Case::new("C64: S + L, the malleable twin of the valid signature", &["SignatureMalleability"], vec![sig(SK5).raw(Raw::AddOrderToS).part()])
-            .invalid(OK),
+        Case::new(
+            "C64: S + L, the malleable twin of the valid signature",
+            &["SignatureMalleability"],
+            vec![sig(SK5).raw(Raw::AddOrderToS).part()],
+        )
+        .invalid(OK),
     )?;
     let f = &["ModifiedSignature"];
-    for (index, bit) in [(0usize, 0u8), (1, 0), (15, 0), (31, 0), (31, 7), (32, 0), (47, 0), (62, 0), (63, 0), (63, 7)] {
+    for (index, bit) in [
+        (0usize, 0u8),
+        (1, 0),
+        (15, 0),
+        (31, 0),
+        (31, 7),
+        (32, 0),
+        (47, 0),
+        (62, 0),
+        (63, 0),
+        (63, 7),
+    ] {
         let part = if index < 32 { "R" } else { "S" };
         b.add(
             Case::new(
                 format!("signature byte {index} ({part}) with bit {bit} flipped"),
                 f,
-                vec![sig(SK5).raw(Raw::Xor { index, mask: 1 << bit }).part()],
+                vec![
+                    sig(SK5)
+                        .raw(Raw::Xor {
+                            index,
+                            mask: 1 << bit,
+                        })
+                        .part(),
+                ],
             )
             .invalid(OK),
         )?;
     }
-    b.add(Case::new("all-zero 64-byte signature", f, vec![sig(SK5).raw(Raw::Zero).part()]).invalid(OK))?;
+    b.add(
+        Case::new(
+            "all-zero 64-byte signature",
+            f,
+            vec![sig(SK5).raw(Raw::Zero).part()],
+        )
+        .invalid(OK),
+    )?;
     let f = &["TruncatedSignature"];
     for n in [4usize, 10, 47, 90, 91] {
         b.add(
-            Case::new(format!("entry truncated to its first {n} characters"), f, vec![sig(SK5).text(Txt::Truncate(n)).part()])
-                .invalid(NS),
+            Case::new(
+                format!("entry truncated to its first {n} characters"),
+                f,
+                vec![sig(SK5).text(Txt::Truncate(n)).part()],
+            )
+            .invalid(NS),
         )?;
     }
     for n in [32usize, 63] {
         b.add(
-            Case::new(format!("signature truncated to {n} bytes, canonically encoded"), f, vec![sig(SK5).raw(Raw::Truncate(n)).part()])
-                .invalid(NS),
+            Case::new(
+                format!("signature truncated to {n} bytes, canonically encoded"),
+                f,
+                vec![sig(SK5).raw(Raw::Truncate(n)).part()],
+            )
+            .invalid(NS),
         )?;
     }
     let f = &["SignatureEncoding"];
@@ -108,36 +180,71 @@ fn mutations(b: &mut Builder) -> Result<(), RenderError> {
 
 fn clock_and_content(b: &mut Builder) -> Result<(), RenderError> {
     for offset in [-299i64, 299] {
-        b.add(Case::new(format!("timestamp {offset:+} s from now, signed"), &["FreshTimestamp"], valid()).ts(vec![now(offset)]))?;
+        b.add(
+            Case::new(
+                format!("timestamp {offset:+} s from now, signed"),
+                &["FreshTimestamp"],
+                valid(),
+            )
+            .ts(vec![now(offset)]),
+        )?;
     }
     for offset in [-300i64, 300] {
         b.add(
-            Case::new(format!("timestamp exactly {offset:+} s from now"), &["ToleranceBoundary"], valid())
-                .ts(vec![now(offset)])
-                .acceptable(None),
+            Case::new(
+                format!("timestamp exactly {offset:+} s from now"),
+                &["ToleranceBoundary"],
+                valid(),
+            )
+            .ts(vec![now(offset)])
+            .acceptable(None),
         )?;
     }
-    b.add(Case::new("timestamp -301 s, signed", &["StaleTimestamp"], valid()).ts(vec![now(-301)]).invalid("timestamp_too_old"))?;
-    b.add(Case::new("timestamp +301 s, signed", &["FutureTimestamp"], valid()).ts(vec![now(301)]).invalid("timestamp_too_new"))?;
     b.add(
-        Case::new("timestamp +1 s, signature over the original", &["ModifiedTimestamp"], vec![sig(SK5).over_ts(vec![now(0)]).part()])
-            .ts(vec![now(1)])
-            .invalid(OK),
+        Case::new("timestamp -301 s, signed", &["StaleTimestamp"], valid())
+            .ts(vec![now(-301)])
+            .invalid("timestamp_too_old"),
     )?;
     b.add(
-        Case::new("another id, signature over the original", &["ModifiedId"], vec![sig(SK5).over_id(ID).part()])
-            .id("msg_other")
-            .invalid(OK),
+        Case::new("timestamp +301 s, signed", &["FutureTimestamp"], valid())
+            .ts(vec![now(301)])
+            .invalid("timestamp_too_new"),
     )?;
     b.add(
-        Case::new("body with a trailing newline, signature over the original", &["ModifiedBody"], vec![sig(SK5).over_body(super::BODY).part()])
-            .body(b"{\"test\": 2432232314}\n")
-            .invalid(OK),
+        Case::new(
+            "timestamp +1 s, signature over the original",
+            &["ModifiedTimestamp"],
+            vec![sig(SK5).over_ts(vec![now(0)]).part()],
+        )
+        .ts(vec![now(1)])
+        .invalid(OK),
     )?;
     b.add(
-        Case::new("`+` sign on the timestamp, signed over the raw text", &["TimestampGrammar"], valid())
-            .ts(vec![text("+"), now(0)])
-            .invalid("invalid_timestamp"),
+        Case::new(
+            "another id, signature over the original",
+            &["ModifiedId"],
+            vec![sig(SK5).over_id(ID).part()],
+        )
+        .id("msg_other")
+        .invalid(OK),
+    )?;
+    b.add(
+        Case::new(
+            "body with a trailing newline, signature over the original",
+            &["ModifiedBody"],
+            vec![sig(SK5).over_body(super::BODY).part()],
+        )
+        .body(b"{\"test\": 2432232314}\n")
+        .invalid(OK),
+    )?;
+    b.add(
+        Case::new(
+            "`+` sign on the timestamp, signed over the raw text",
+            &["TimestampGrammar"],
+            valid(),
+        )
+        .ts(vec![text("+"), now(0)])
+        .invalid("invalid_timestamp"),
     )?;
     Ok(())
 }
@@ -154,37 +261,99 @@ fn lists(b: &mut Builder) -> Result<(), RenderError> {
                 }
                 parts.push(if i == pos { sig(SK5).part() } else { junk(i) });
             }
-            b.add(Case::new(format!("{len} entries, the valid one at position {}", pos + 1), f, parts))?;
+            b.add(Case::new(
+                format!("{len} entries, the valid one at position {}", pos + 1),
+                f,
+                parts,
+            ))?;
         }
     }
-    b.add(Case::new("4 entries signed with untrusted keys", f, vec![junk(0), text(" "), junk(1), text(" "), junk(2), text(" "), junk(3)]).invalid(OK))?;
+    b.add(
+        Case::new(
+            "4 entries signed with untrusted keys",
+            f,
+            vec![
+                junk(0),
+                text(" "),
+                junk(1),
+                text(" "),
+                junk(2),
+                text(" "),
+                junk(3),
+            ],
+        )
+        .invalid(OK),
+    )?;
     Ok(())
 }
 
 fn groups(b: &mut Builder) -> Result<(), RenderError> {
-    b.group("The receiver trusts the official HMAC secret and the V5 public key.", &[K], &[PK5]);
+    b.group(
+        "The receiver trusts the official HMAC secret and the V5 public key.",
+        &[K],
+        &[PK5],
+    );
     let f = &["MixedSchemes"];
     let hmac_junk = super::whsec(&[0x55; 32]);
     b.add(Case::new("a valid v1 entry only", f, vec![sig(K).part()]))?;
     b.add(Case::new("a valid v1a entry only", f, valid()))?;
-    b.add(Case::new("`v1,<junk> v1a,<valid>`", f, vec![sig(&hmac_junk).part(), text(" "), sig(SK5).part()]))?;
-    b.add(Case::new("`v1,<valid> v1a,<junk>`", f, vec![sig(K).part(), text(" "), sig(&seeded(9).to_whsk()).part()]))?;
+    b.add(Case::new(
+        "`v1,<junk> v1a,<valid>`",
+        f,
+        vec![sig(&hmac_junk).part(), text(" "), sig(SK5).part()],
+    ))?;
+    b.add(Case::new(
+        "`v1,<valid> v1a,<junk>`",
+        f,
+        vec![sig(K).part(), text(" "), sig(&seeded(9).to_whsk()).part()],
+    ))?;
     b.add(
-        Case::new("`v1,<junk> v1a,<junk>`", f, vec![sig(&hmac_junk).part(), text(" "), sig(&seeded(9).to_whsk()).part()])
-            .invalid(OK),
+        Case::new(
+            "`v1,<junk> v1a,<junk>`",
+            f,
+            vec![
+                sig(&hmac_junk).part(),
+                text(" "),
+                sig(&seeded(9).to_whsk()).part(),
+            ],
+        )
+        .invalid(OK),
     )?;
 
     let k2 = seeded(2);
     let pk2 = k2.public_key().to_whpk();
-    b.group("Rotation: the receiver trusts a second public key (seed 0x02…) and the V5 key.", &[], &[&pk2, PK5]);
+    b.group(
+        "Rotation: the receiver trusts a second public key (seed 0x02…) and the V5 key.",
+        &[],
+        &[&pk2, PK5],
+    );
     let f = &["KeyRotation"];
     b.add(Case::new("signed with the V5 key", f, valid()))?;
-    b.add(Case::new("signed with the second key", f, vec![sig(&k2.to_whsk()).part()]))?;
-    b.add(Case::new("signed with an untrusted key (seed 0x03…)", f, vec![sig(&seeded(3).to_whsk()).part()]).invalid(OK))?;
+    b.add(Case::new(
+        "signed with the second key",
+        f,
+        vec![sig(&k2.to_whsk()).part()],
+    ))?;
+    b.add(
+        Case::new(
+            "signed with an untrusted key (seed 0x03…)",
+            f,
+            vec![sig(&seeded(3).to_whsk()).part()],
+        )
+        .invalid(OK),
+    )?;
 
     let bare = PK5.trim_start_matches("whpk_");
-    b.group("The V5 public key configured without the `whpk_` prefix.", &[], &[bare]);
-    b.add(Case::new("V5 with the public key configured as bare base64", &["PublicKeyValidation"], valid()))?;
+    b.group(
+        "The V5 public key configured without the `whpk_` prefix.",
+        &[],
+        &[bare],
+    );
+    b.add(Case::new(
+        "V5 with the public key configured as bare base64",
+        &["PublicKeyValidation"],
+        valid(),
+    ))?;
 
     let f = &["PublicKeyValidation"];
     let mut identity = [0u8; 32];
@@ -193,19 +362,53 @@ fn groups(b: &mut Builder) -> Result<(), RenderError> {
     not_a_point[0] = 2;
     let b64 = |bytes: &[u8]| {
         use base64::Engine as _;
-        format!("whpk_{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+        format!(
+            "whpk_{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
     };
     let configs: Vec<(String, &str, &str)> = vec![
-        (b64(&identity), "the identity point (small order)", "weak_public_key"),
-        (b64(&not_a_point), "32 bytes that are not a curve point (y = 2)", "invalid_public_key"),
-        (b64(&counting(0, 31)), "a 31-byte public key", "invalid_key_length"),
-        (SK5.to_string(), "the whsk_ signing key configured as the public key", "wrong_key_prefix"),
+        (
+            b64(&identity),
+            "the identity point (small order)",
+            "weak_public_key",
+        ),
+        (
+            b64(&not_a_point),
+            "32 bytes that are not a curve point (y = 2)",
+            "invalid_public_key",
+        ),
+        (
+            b64(&counting(0, 31)),
+            "a 31-byte public key",
+            "invalid_key_length",
+        ),
+        (
+            SK5.to_string(),
+            "the whsk_ signing key configured as the public key",
+            "wrong_key_prefix",
+        ),
         (String::new(), "an empty public key", "empty_key"),
-        (PK5.trim_end_matches('=').to_string(), "the V5 public key without its `=` padding", "invalid_key_base64"),
+        (
+            PK5.trim_end_matches('=').to_string(),
+            "the V5 public key without its `=` padding",
+            "invalid_key_base64",
+        ),
     ];
     for (configured, label, code) in configs {
-        b.group(&format!("The receiver is configured with {label}."), &[], &[&configured]);
-        b.add(Case::new(format!("{label}; the delivery is correctly signed with the V5 key"), f, valid()).invalid(code))?;
+        b.group(
+            &format!("The receiver is configured with {label}."),
+            &[],
+            &[&configured],
+        );
+        b.add(
+            Case::new(
+                format!("{label}; the delivery is correctly signed with the V5 key"),
+                f,
+                valid(),
+            )
+            .invalid(code),
+        )?;
     }
     let _ = N;
     Ok(())
