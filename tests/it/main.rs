@@ -1,0 +1,4 @@
+//! Integration tests.
+
+mod vectors_corpus;
+mod vectors_harness;
