@@ -89,7 +89,8 @@ fn the_schema_rejects_broken_files() {
     let (schemas, index) = schema();
     let text = std::fs::read_to_string(committed("v1.json")).unwrap();
     let good: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let breakages: [(&str, fn(&mut serde_json::Value)); 5] = [
+    type Breakage = (&'static str, fn(&mut serde_json::Value));
+    let breakages: [Breakage; 5] = [
         ("tcId removed", |v| {
             v["testGroups"][0]["tests"][0]
                 .as_object_mut()

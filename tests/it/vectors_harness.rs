@@ -46,8 +46,11 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// The per-flag table of the terminal output: flag → (agree, diverge, unsupported).
-fn flags(stdout: &str) -> BTreeMap<String, (usize, usize, usize)> {
+/// flag → (agree, diverge, unsupported).
+type FlagTable = BTreeMap<String, (usize, usize, usize)>;
+
+/// The per-flag table of the terminal output.
+fn flags(stdout: &str) -> FlagTable {
     stdout
         .lines()
         .filter_map(|line| {
@@ -147,7 +150,7 @@ fn python3() -> bool {
     found
 }
 
-fn flawed(mode: &str) -> (Option<i32>, BTreeMap<String, (usize, usize, usize)>, String) {
+fn flawed(mode: &str) -> (Option<i32>, FlagTable, String) {
     let exec = format!("python3 {} {mode}", adapter("flawed.py"));
     let out = run(&["vectors", "check", "--exec", &exec]);
     let stdout = text(&out.stdout);
