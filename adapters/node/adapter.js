@@ -14,9 +14,8 @@
 "use strict";
 
 const readline = require("readline");
-const { Webhook, WebhookVerificationError } = require(
-  require.resolve("standardwebhooks", { paths: [__dirname, process.cwd()] })
-);
+// Found in adapters/node/node_modules (npm install --prefix adapters/node) or NODE_PATH.
+const { Webhook, WebhookVerificationError } = require("standardwebhooks");
 
 let now = 0;
 Date.now = () => now * 1000;

@@ -502,3 +502,127 @@ pub struct Delivery<'a> {
     /// For `invalid`: the reference verifier's error code.
     pub error: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vectors::format::{Expected, TimestampStyle};
+
+    #[test]
+    fn timestamp_styles() {
+        let n = 1_614_265_330;
+        assert_eq!(TimestampStyle::Fullwidth.render(n), "１６１４２６５３３０");
+        assert_eq!(TimestampStyle::ArabicIndic.render(n), "١٦١٤٢٦٥٣٣٠");
+        assert_eq!(TimestampStyle::Exponent.render(n), "1.614265330e9");
+        assert_eq!(TimestampStyle::Exponent.render(7), "7e0");
+        assert_eq!(TimestampStyle::Underscores.render(n), "1_614_265_330");
+        assert_eq!(TimestampStyle::Underscores.render(330), "330");
+        assert_eq!(TimestampStyle::Milliseconds.render(n), "1614265330000");
+    }
+
+    #[test]
+    fn text_mutations() {
+        let e = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+        let m = |m: TextMutation| apply_text(e, &m);
+        assert_eq!(
+            m(TextMutation::XorBase64 { at: 45, mask: 4 }).unwrap(),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OA="
+        );
+        assert!(m(TextMutation::XorBase64 { at: 45, mask: 0 }).is_err());
+        assert!(
+            m(TextMutation::XorBase64 { at: 46, mask: 1 }).is_err(),
+            "`=` is not a base64 digit"
+        );
+        assert!(m(TextMutation::XorBase64 { at: 99, mask: 1 }).is_err());
+        assert_eq!(
+            m(TextMutation::NoncanonicalPadding).unwrap(),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OF="
+        );
+        assert_eq!(
+            m(TextMutation::UrlSafe).unwrap(),
+            "v1,g0hM9SsE-OTPJTGt_tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+        assert_eq!(
+            m(TextMutation::StripPadding).unwrap(),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE"
+        );
+        assert_eq!(m(TextMutation::Truncate(9)).unwrap(), "v1,g0hM9S");
+        assert!(m(TextMutation::Truncate(48)).is_err());
+        assert_eq!(m(TextMutation::Delete(0)).unwrap(), &e[1..]);
+        assert_eq!(
+            m(TextMutation::Version("V1".into())).unwrap(),
+            format!("V1{}", &e[2..])
+        );
+        assert_eq!(m(TextMutation::DropVersion).unwrap(), &e[3..]);
+        assert!(apply_text("v1,AAAA", &TextMutation::NoncanonicalPadding).is_err());
+        assert!(apply_text("no-comma", &TextMutation::StripPadding).is_err());
+    }
+
+    #[test]
+    fn raw_mutations() {
+        let mut sig = vec![0xffu8; 64];
+        sig[63] = 0;
+        let mut with_l = sig.clone();
+        apply_raw(&mut with_l, &RawMutation::AddOrderToS).unwrap();
+        assert_eq!(with_l[..32], sig[..32], "R is untouched");
+        assert_eq!(with_l[32], 0xff_u8.wrapping_add(0xed));
+        let mut full = vec![0xffu8; 64];
+        assert!(
+            apply_raw(&mut full, &RawMutation::AddOrderToS).is_err(),
+            "S + L overflows 256 bits"
+        );
+        let mut short = vec![1u8; 32];
+        assert!(apply_raw(&mut short, &RawMutation::AddOrderToS).is_err());
+        assert!(apply_raw(&mut short, &RawMutation::Xor { index: 32, mask: 1 }).is_err());
+        assert!(apply_raw(&mut short, &RawMutation::Truncate(33)).is_err());
+        apply_raw(&mut short, &RawMutation::AppendZeros(2)).unwrap();
+        assert_eq!(short.len(), 34);
+    }
+
+    #[test]
+    fn clock_out_of_range_is_an_error() {
+        let ctx = Context {
+            tc_id: 7,
+            now: 10,
+            id: String::new(),
+            timestamp: String::new(),
+            body: b"",
+        };
+        assert_eq!(
+            ctx.render(&[Part::Computed(Computed::Now(-10))]).unwrap(),
+            "0"
+        );
+        assert!(matches!(
+            ctx.render(&[Part::Computed(Computed::Now(-11))]),
+            Err(RenderError::ClockOutOfRange {
+                tc_id: 7,
+                offset: -11,
+                now: 10
+            })
+        ));
+    }
+
+    #[test]
+    fn freezing_a_clock_independent_delivery_keeps_it_literal() {
+        let headers = vec![
+            ("webhook-id".to_string(), "msg_1".to_string()),
+            ("webhook-timestamp".to_string(), "hello".to_string()),
+        ];
+        let test = freeze(
+            Delivery {
+                tc_id: 3,
+                comment: "c".into(),
+                flags: vec![],
+                now: 100,
+                headers: &headers,
+                body: b"\xff",
+                result: Expected::Invalid,
+                error: Some("invalid_timestamp".into()),
+            },
+            &[],
+        );
+        assert!(test.resign.is_none());
+        assert_eq!(test.body_text, None, "not UTF-8");
+        assert_eq!(request_at(&test, 5_000).unwrap().headers, headers);
+    }
+}
