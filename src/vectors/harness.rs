@@ -45,7 +45,8 @@ pub enum Clock {
     Injected,
     /// The implementation reads the system clock: time-relative tests are re-signed at the
     /// current time just before they are sent (and sent again if the second changed before
-    /// the answer came back); the others do not depend on the clock.
+    /// the answer came back, or re-signed at the next second if a mutation would change
+    /// nothing at this one); the others do not depend on the clock.
     System,
 }
 
@@ -203,17 +204,26 @@ pub fn run(
             let response = match clock {
                 Clock::Injected => ask(implementation, None)?,
                 Clock::System => {
-                    let mut response;
                     let mut attempts = 0;
                     loop {
                         let now = unix_now();
-                        response = ask(implementation, Some(now))?;
                         attempts += 1;
-                        if !test.is_time_relative() || unix_now() == now || attempts == 3 {
-                            break;
+                        match ask(implementation, Some(now)) {
+                            // Degenerate at this second: wait for the next one.
+                            Err(HarnessError::Render(RenderError::NoEffect { .. }))
+                                if attempts < 10 =>
+                            {
+                                wait_for_next_second(now);
+                            }
+                            Err(e) => return Err(e),
+                            // Sent again if the second changed before the answer came back.
+                            Ok(_)
+                                if test.is_time_relative()
+                                    && unix_now() != now
+                                    && attempts < 10 => {}
+                            Ok(response) => break response,
                         }
                     }
-                    response
                 }
             };
             let verdict = match &response.unsupported {
@@ -235,6 +245,12 @@ pub fn run(
         }
     }
     Ok(report)
+}
+
+fn wait_for_next_second(now: u64) {
+    while unix_now() == now {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// Whether the reference verifier's answer matches the test exactly: `valid` accepted,
