@@ -92,8 +92,9 @@ impl DedupStore {
                 Admission::Duplicate
             }
             Some(entry) => {
-                // Expired but not yet pruned: forgotten, exactly as if pruned already.
-                *entry = Entry { expires, count: 1 };
+                // Expired but not yet pruned: act again, and say so.
+                entry.expires = expires;
+                entry.count = entry.count.saturating_add(1);
                 Admission::Fresh
             }
             None => {
@@ -126,7 +127,7 @@ impl DedupStore {
     }
 
     /// The observer's view: each stored id and the number of times the receiver acted on
-    /// it, sorted by id. An id forgotten after its TTL starts over at 1 if it comes again.
+    /// it, sorted by id. Pruned ids (unseen for a whole TTL) are no longer listed.
     pub fn observed(&self) -> BTreeMap<String, u64> {
         self.lock()
             .entries
@@ -186,12 +187,12 @@ mod tests {
         let later = 1000 + 3 * DAY;
         assert_eq!(store.admit_at("msg_1", later), Admission::Fresh);
         assert_eq!(store.observed()["msg_1"], 1);
-        // Expired but not yet pruned (within the prune interval): forgotten all the same.
+        // Expired but not yet pruned (within the prune interval): acted on again, counted.
         assert_eq!(store.admit_at("msg_2", later), Admission::Fresh);
         let expiry = later + DAY;
         store.prune_at(expiry - 1);
         assert_eq!(store.admit_at("msg_2", expiry), Admission::Fresh);
-        assert_eq!(store.observed()["msg_2"], 1);
+        assert_eq!(store.observed()["msg_2"], 2);
     }
 
     #[test]
