@@ -298,6 +298,36 @@ async fn rotation_unknown_entries_and_v1a_are_accepted() {
 }
 
 #[tokio::test]
+async fn timestamps_inside_the_tolerance_and_svix_aliases_are_accepted() {
+    let secret = Secret::generate().unwrap();
+    let server = start(&secret).await;
+    let client = client();
+    for (id, ts) in [("msg_past", now() - 290), ("msg_future", now() + 290)] {
+        let answer = post(
+            &client,
+            &server.base_url(),
+            &signed(&secret, id, ts, BODY),
+            BODY,
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{id}: {}", answer.body);
+    }
+    let svix: Vec<(String, String)> = signed(&secret, "msg_svix", now(), BODY)
+        .into_iter()
+        .map(|(name, value)| (name.replace("webhook-", "Svix-"), value))
+        .collect();
+    assert_eq!(
+        post(&client, &server.base_url(), &svix, BODY).await.status,
+        200
+    );
+    let acted = server.observed();
+    assert_eq!(
+        acted.keys().collect::<Vec<_>>(),
+        ["msg_future", "msg_past", "msg_svix"]
+    );
+}
+
+#[tokio::test]
 async fn a_one_mib_binary_body_is_accepted_verbatim() {
     let secret = Secret::generate().unwrap();
     let server = start(&secret).await;
@@ -470,6 +500,29 @@ async fn configuration_errors_are_refused_up_front() {
 }
 
 #[tokio::test]
+async fn shutdown_completes_with_idle_keep_alive_connections() {
+    let secret = Secret::generate().unwrap();
+    let server = start(&secret).await;
+    let addr = server.local_addr();
+    // The client keeps its connection pooled (idle, keep-alive) across the shutdown.
+    let client = client();
+    let headers = signed(&secret, "msg_pool", now(), BODY);
+    assert_eq!(
+        post(&client, &server.base_url(), &headers, BODY)
+            .await
+            .status,
+        200
+    );
+    // A hang guard, not a timing assertion: graceful shutdown must close idle connections.
+    tokio::time::timeout(std::time::Duration::from_secs(60), server.shutdown())
+        .await
+        .expect("shutdown does not wait for idle connections")
+        .unwrap();
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    drop(client);
+}
+
+#[tokio::test]
 async fn shutdown_stops_the_server() {
     let secret = Secret::generate().unwrap();
     let server = start(&secret).await;
@@ -490,6 +543,8 @@ async fn cli_serves_until_interrupted() {
             "serve",
             "--addr",
             "127.0.0.1:0",
+            "--tolerance",
+            "10s",
             "--secret",
             &secret.to_whsec(),
         ])
@@ -514,8 +569,16 @@ async fn cli_serves_until_interrupted() {
     )
     .await;
     assert_eq!(answer.status, 200);
-    let observe = format!("{}_hookspec/observed", url);
-    assert_eq!(observed(&client(), &observe).await["msg_cli"], 1);
+    // --tolerance is applied.
+    let stale = signed(&secret, "msg_stale", now() - 60, BODY);
+    let answer = post(&client(), &url, &stale, BODY).await;
+    assert_eq!(answer.status, 401, "{}", answer.body);
+    let observe = format!("{url}_hookspec/observed");
+    let acted = observed(&client(), &observe).await;
+    assert_eq!(
+        acted.into_iter().collect::<Vec<_>>(),
+        [("msg_cli".to_owned(), 1)]
+    );
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
