@@ -103,7 +103,9 @@ pub fn status_for(error: &VerifyError) -> StatusCode {
 /// keys), or any other scheme.
 ///
 /// Implementations must be pure with respect to the delivery: no side effects, since the
-/// receiver acts on a delivery only after it authenticates and only once per id.
+/// receiver acts on a delivery only after it authenticates and only once per id. They run
+/// on the request task and must not block: a scheme whose keys come from the network (a
+/// JWKS URL) refreshes them out of band and authenticates against its cached set.
 pub trait Authenticate: Send + Sync + 'static {
     /// Checks the raw request headers and the exact body bytes, as if the time were `now`
     /// (Unix seconds).
@@ -141,6 +143,21 @@ impl Authenticate for Verifier {
 
     fn key_count(&self) -> usize {
         self.secrets().count() + self.public_keys().len()
+    }
+}
+
+impl<T: Authenticate + ?Sized> Authenticate for std::sync::Arc<T> {
+    fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: u64,
+    ) -> Result<Authenticated, Rejection> {
+        (**self).authenticate(headers, body, now)
+    }
+
+    fn key_count(&self) -> usize {
+        (**self).key_count()
     }
 }
 

@@ -34,7 +34,8 @@ pub struct DeliveryRecord {
     pub status: u16,
     /// What happened.
     pub outcome: DeliveryOutcome,
-    /// Time from the request reaching the handler to the answer being ready.
+    /// Time spent deciding: from the body having been read to the answer being ready (the
+    /// client's upload time is not included).
     pub latency: Duration,
 }
 

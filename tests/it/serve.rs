@@ -478,6 +478,60 @@ async fn one_log_record_per_delivery_without_secrets() {
     }
 }
 
+/// Another scheme plugs in through `Authenticate`, with its own rejection statuses.
+struct BearerToken;
+
+impl hookspec::serve::Authenticate for BearerToken {
+    fn authenticate(
+        &self,
+        headers: &axum::http::HeaderMap,
+        _body: &[u8],
+        _now: u64,
+    ) -> Result<hookspec::serve::Authenticated, hookspec::serve::Rejection> {
+        match headers.get("authorization").map(|v| v.as_bytes()) {
+            Some(b"Bearer right") => Ok(hookspec::serve::Authenticated::new(
+                headers["webhook-id"].to_str().unwrap(),
+                "bearer",
+            )),
+            _ => Err(hookspec::serve::Rejection::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "bad_token",
+                "wrong token",
+            )),
+        }
+    }
+
+    fn key_count(&self) -> usize {
+        1
+    }
+}
+
+#[tokio::test]
+async fn other_schemes_plug_in_through_authenticate() {
+    let config = ServeConfig::with_authenticator(BearerToken)
+        .addr(loopback())
+        .log(LogSink::Off);
+    let server = spawn(config).await.unwrap();
+    let id = ("webhook-id".to_owned(), "msg_token".to_owned());
+    let wrong = [id.clone(), ("authorization".into(), "Bearer wrong".into())];
+    let right = [id, ("authorization".into(), "Bearer right".into())];
+    let answer = post(&client(), &server.base_url(), &wrong, BODY).await;
+    assert_eq!(
+        (answer.status, answer.code().as_deref()),
+        (403, Some("bad_token"))
+    );
+    assert!(server.observed().is_empty());
+    for _ in 0..2 {
+        assert_eq!(
+            post(&client(), &server.base_url(), &right, BODY)
+                .await
+                .status,
+            200
+        );
+    }
+    assert_eq!(count(&server, "msg_token").await, 1);
+}
+
 #[tokio::test]
 async fn configuration_errors_are_refused_up_front() {
     let secret = Secret::generate().unwrap();
