@@ -99,7 +99,8 @@ impl JwksVerifier {
         }
     }
 
-    /// Sets the `webhook-timestamp` tolerance, each way (default [`DEFAULT_TOLERANCE`]).
+    /// Sets the `webhook-timestamp` tolerance, each way (default
+    /// [`crate::verify::DEFAULT_TOLERANCE`], 300 s).
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
         self.envelope = self.envelope.tolerance(tolerance);
         self
