@@ -1,1 +1,2 @@
+//! Verification benchmarks (being written).
 fn main() {}

@@ -48,6 +48,8 @@ pub mod jwks_cache;
 #[cfg(feature = "cli")]
 pub mod net;
 #[cfg(feature = "cli")]
+pub mod report;
+#[cfg(feature = "cli")]
 pub mod send;
 
 pub use header::{HeaderSource, Scheme};
