@@ -453,6 +453,19 @@ mod tests {
     }
 
     #[test]
+    fn verification_futures_can_run_on_a_multi_threaded_server() {
+        fn assert_send<T: Send>(_: &T) {}
+        fn assert_shared<T: Send + Sync>(_: &T) {}
+        let cache = JwksCache::new("https://127.0.0.1/jwks.json", CachePolicy::default()).unwrap();
+        let verifier = JwksVerifier::new();
+        let headers = http::HeaderMap::new();
+        let future = cache.verify_at(&verifier, &headers, b"", 0);
+        assert_send(&future);
+        assert_shared(&cache);
+        assert_shared(&verifier);
+    }
+
+    #[test]
     fn refuses_clear_text_urls_to_remote_hosts() {
         let policy = CachePolicy::default();
         for ok in [

@@ -27,7 +27,10 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{KeyInit as _, Mac as _};
 use sha2::{Digest as _, Sha256};
+
+use crate::sign::HmacSha256;
 
 /// The longest token accepted, in bytes; longer values are rejected before parsing.
 /// Real RS256 tokens with a handful of claims are well under 2 KiB.
@@ -64,6 +67,16 @@ pub fn compact(header_json: &[u8], claims_json: &[u8], signature: &[u8]) -> Stri
     token.push('.');
     token.push_str(&URL_SAFE_NO_PAD.encode(signature));
     token
+}
+
+/// An HS256 token over the exact header and claims bytes, keyed with `secret`. hookspec
+/// never accepts HS256; this builds the algorithm-confusion negative case, where the
+/// "secret" is the RSA public key's PEM text ([`crate::key::RsaPublicKey::to_spki_pem`])
+/// that a verifier taking `alg` from the token would use as an HMAC key.
+pub fn sign_hs256(header_json: &[u8], claims_json: &[u8], secret: &[u8]) -> String {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");
+    mac.update(signing_input(header_json, claims_json).as_bytes());
+    compact(header_json, claims_json, &mac.finalize().into_bytes())
 }
 
 /// The JWS signing input: `base64url(header) "." base64url(claims)`.

@@ -388,14 +388,7 @@ fn jwt_hs256_keyed_with_the_rsa_public_key_is_rejected() {
     let pem = RSA_A.public_key().to_spki_pem();
     let header = json!({"alg": "HS256", "kid": "rsa-a", "typ": "JWT"}).to_string();
     let claims = Value::Object(signer().claims(ID, NOW, BODY)).to_string();
-    let input = jwt::signing_input(header.as_bytes(), claims.as_bytes());
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(pem.as_bytes()).unwrap();
-    mac.update(input.as_bytes());
-    let token = jwt::compact(
-        header.as_bytes(),
-        claims.as_bytes(),
-        &mac.finalize().into_bytes(),
-    );
+    let token = jwt::sign_hs256(header.as_bytes(), claims.as_bytes(), pem.as_bytes());
     // The token is genuine under the confused reading (the public PEM as an HMAC key)...
     let mut confused = Validation::new(Algorithm::HS256);
     confused.set_audience(&[AUD]);
