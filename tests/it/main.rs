@@ -1,4 +1,5 @@
 //! Integration tests.
 
+mod jwks;
 mod serve;
 mod support;
