@@ -4,6 +4,7 @@
 mod keygen;
 mod keys;
 mod send;
+mod serve;
 mod sign;
 mod vectors;
 mod verify;
@@ -35,6 +36,8 @@ enum Command {
     Keygen(keygen::Args),
     /// Test vectors: write the corpus, or check an implementation against it.
     Vectors(vectors::Args),
+    /// Run the reference receiver: verify, deduplicate, and expose the observer endpoint.
+    Serve(serve::Args),
 }
 
 /// A failure that ends the command with a one-line message and an exit code.
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Send(args) => send::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Vectors(args) => vectors::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

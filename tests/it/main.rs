@@ -1,4 +1,7 @@
 //! Integration tests.
 
+mod jwks;
+mod serve;
+mod support;
 mod vectors_corpus;
 mod vectors_harness;
