@@ -37,6 +37,8 @@ pub mod sign;
 pub mod verify;
 
 #[cfg(feature = "cli")]
+pub mod listen;
+#[cfg(feature = "cli")]
 pub mod net;
 #[cfg(feature = "cli")]
 pub mod report;

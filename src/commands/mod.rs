@@ -3,6 +3,7 @@
 
 mod keygen;
 mod keys;
+mod listen;
 mod send;
 mod sign;
 mod verify;
@@ -30,6 +31,8 @@ enum Command {
     Verify(verify::Args),
     /// Sign a body and POST it to a URL, retrying with backoff like a real sender.
     Send(send::Args),
+    /// Host a receiver with scripted responses and grade a webhook sender's deliveries.
+    Listen(listen::Args),
     /// Generate a fresh whsec_ secret or whsk_/whpk_ Ed25519 key pair.
     Keygen(keygen::Args),
 }
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Send(args) => send::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Listen(args) => listen::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
