@@ -56,14 +56,6 @@ where
     (grade(&recording, config), recording)
 }
 
-fn verdict(cases: &[CaseResult], id: &str) -> Verdict {
-    cases
-        .iter()
-        .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("no case {id}"))
-        .verdict
-}
-
 fn message<'a>(cases: &'a [CaseResult], id: &str) -> &'a str {
     &cases.iter().find(|c| c.id == id).unwrap().message
 }
