@@ -24,7 +24,7 @@ pub struct Args {
     addr: SocketAddr,
     #[command(flatten)]
     keys: TrustedKeys,
-    /// A JWKS URL to take the sender's public keys from.
+    /// A JWKS URL to take the sender's public keys from (not supported yet: exits 2).
     #[arg(long, value_name = "URL")]
     jwks: Option<String>,
     /// What to answer to attempt 1, 2, … of each webhook-id: `503,503,200`, `timeout,200`,
@@ -122,8 +122,11 @@ pub fn run(args: Args) -> Outcome {
         listen::grade(&recording, &config),
         started.elapsed().unwrap_or_default(),
     );
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    print!("{}", terminal::render(&report, color));
+    // With no attempt every case is UNSUPPORTED: the one-line error below says it better.
+    if !recording.attempts.is_empty() {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print!("{}", terminal::render(&report, color));
+    }
     if let Some(path) = &args.json {
         json::write(&report, path).map_err(|e| {
             Failure::tool(format!(

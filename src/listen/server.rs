@@ -154,12 +154,16 @@ async fn wait_for_end(
     config: &ListenConfig,
     stop: impl Future<Output = ()>,
 ) -> StopReason {
-    let deadline = shared.start + config.duration;
+    // `checked_add`: a duration too long to represent means "no deadline".
+    let deadline = shared.start.checked_add(config.duration);
     tokio::pin!(stop);
     loop {
-        let grace_end = shared.lock().all_completed_at.map(|at| at + config.grace);
+        let grace_end = shared
+            .lock()
+            .all_completed_at
+            .and_then(|at| at.checked_add(config.grace));
         tokio::select! {
-            () = tokio::time::sleep_until(deadline) => return StopReason::Duration,
+            () = sleep_until_opt(deadline) => return StopReason::Duration,
             () = &mut stop => return StopReason::Interrupted,
             () = sleep_until_opt(grace_end) => return StopReason::ExpectedEvents,
             () = shared.completed.notified() => {}
