@@ -7,11 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use hookspec::Verifier;
+use hookspec::jwks_cache::{CachePolicy, JwksCache};
 use hookspec::listen::{
-    self, AttemptEnd, ListenConfig, Listener, Notice, Recording, Script, Step, StopReason,
+    self, AttemptEnd, JwksKeys, ListenConfig, Listener, Notice, Recording, Script, Step, StopReason,
 };
 use hookspec::report::{Report, json, junit, terminal};
+use hookspec::{JwksVerifier, Verifier};
 
 use super::keys::TrustedKeys;
 use super::{Failure, Outcome, parse_duration};
@@ -24,9 +25,14 @@ pub struct Args {
     addr: SocketAddr,
     #[command(flatten)]
     keys: TrustedKeys,
-    /// A JWKS URL to take the sender's public keys from (not supported yet: exits 2).
+    /// A JWKS URL (https, or http on loopback) to take the sender's keys from, fetched once
+    /// before listening: `v1a` entries are tried against its Ed25519 keys, RS256 JWTs
+    /// against its RSA keys. Combines with --secret / --public-key.
     #[arg(long, value_name = "URL")]
     jwks: Option<String>,
+    /// An accepted JWT audience (repeatable); RS256 JWT deliveries need one.
+    #[arg(long = "jwt-audience", value_name = "AUD", requires = "jwks")]
+    jwt_audiences: Vec<String>,
     /// What to answer to attempt 1, 2, … of each webhook-id: `503,503,200`, `timeout,200`,
     /// `429:retry-after=2,200`, `410`, `301,200`. The last step repeats once used up.
     #[arg(long, value_name = "SCRIPT", default_value = "200")]
@@ -60,20 +66,27 @@ pub struct Args {
 
 /// Runs `hookspec listen`.
 pub fn run(args: Args) -> Outcome {
-    if args.jwks.is_some() {
-        return Err(Failure::usage(
-            "--jwks is not supported yet (this build cannot fetch JWKS key sets); give the keys with --secret or --public-key",
-        ));
-    }
     let script = Script::parse(&args.respond)
         .map_err(|e| Failure::usage(format!("--respond {:?}: {e} [{}]", args.respond, e.code())))?;
     if args.expect_events == Some(0) {
         return Err(Failure::usage("--expect-events must be at least 1"));
     }
-    let verifier = args.keys.apply(Verifier::new())?;
-    let config = ListenConfig {
+    let no_static_keys = args.keys.secrets.is_empty() && args.keys.public_keys.is_empty();
+    let verifier = if args.jwks.is_some() && no_static_keys {
+        Verifier::new()
+    } else {
+        args.keys.apply(Verifier::new())?
+    };
+    let cache = args
+        .jwks
+        .as_deref()
+        .map(|url| JwksCache::new(url, CachePolicy::default()))
+        .transpose()
+        .map_err(|e| Failure::usage(format!("--jwks: {e} [{}]", e.code())))?;
+    let mut config = ListenConfig {
         script,
         verifier,
+        jwks: None,
         tolerance: args.tolerance,
         expect_events: args.expect_events,
         duration: args.duration,
@@ -86,6 +99,23 @@ pub fn run(args: Args) -> Outcome {
         .map_err(|e| Failure::tool(format!("cannot start the async runtime: {e}")))?;
     let started = SystemTime::now();
     let (recording, url) = runtime.block_on(async {
+        if let Some(cache) = &cache {
+            let set = cache.keys().await.map_err(|e| {
+                Failure::tool(format!(
+                    "cannot fetch the JWKS {}: {e} [{}]",
+                    cache.url(),
+                    e.code()
+                ))
+            })?;
+            for skipped in set.skipped() {
+                eprintln!("hookspec listen: note: JWKS {skipped}");
+            }
+            let mut verifier = JwksVerifier::new();
+            for audience in &args.jwt_audiences {
+                verifier = verifier.audience(audience.clone());
+            }
+            config.jwks = Some(JwksKeys { set, verifier });
+        }
         let listener = Listener::bind(args.addr)
             .await
             .map_err(|e| Failure::tool(format!("cannot listen on {}: {e}", args.addr)))?;

@@ -29,6 +29,7 @@ pub mod record;
 pub mod script;
 pub mod server;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use grade::grade;
@@ -36,7 +37,8 @@ pub use record::{AttemptEnd, AttemptRecord, Recording, StopReason};
 pub use script::{Script, ScriptError, Step};
 pub use server::{Listener, Notice, OnNotice};
 
-use crate::verify::{DEFAULT_TOLERANCE, Verifier};
+use crate::key::Jwks;
+use crate::verify::{DEFAULT_TOLERANCE, JwksVerifier, Verifier};
 
 /// The path prefix of redirect targets: a `3xx` step answers with
 /// `Location: /.hookspec/redirected/N`, so a request arriving there followed a redirect.
@@ -63,13 +65,28 @@ impl std::str::FromStr for Script {
     }
 }
 
+/// Keys taken from a JWKS (`--jwks`): the set, fetched once before the run, and the
+/// verifier that applies it (`v1a` entries against its Ed25519 keys, RS256 JWTs against its
+/// RSA keys; JWTs need an audience).
+#[derive(Debug, Clone)]
+pub struct JwksKeys {
+    /// The key set.
+    pub set: Arc<Jwks>,
+    /// How deliveries are verified against it (its tolerance is not used: see
+    /// [`ListenConfig::tolerance`]).
+    pub verifier: JwksVerifier,
+}
+
 /// How a listen run is set up and graded.
 #[derive(Debug, Clone)]
 pub struct ListenConfig {
     /// What to answer to attempt 1, 2, … of each id. Defaults to `200`.
     pub script: Script,
     /// The keys deliveries must verify with (its tolerance is not used: see `tolerance`).
+    /// It may hold no key when `jwks` is set.
     pub verifier: Verifier,
+    /// Keys from a JWKS, tried besides those of `verifier`. Defaults to `None`.
+    pub jwks: Option<JwksKeys>,
     /// How far `webhook-timestamp` may be from the listener's clock. Defaults to 300 s.
     pub tolerance: Duration,
     /// Stop once this many ids have completed their script (and the grace period passed).
@@ -92,6 +109,7 @@ impl ListenConfig {
         Self {
             script: Script::default(),
             verifier,
+            jwks: None,
             tolerance: DEFAULT_TOLERANCE,
             expect_events: None,
             duration: DEFAULT_DURATION,

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hookspec::clock::unix_now;
-use hookspec::listen::{ListenConfig, Listener, Recording, Script, grade};
+use hookspec::key::{Jwk, Jwks};
+use hookspec::listen::{JwksKeys, ListenConfig, Listener, Recording, Script, grade};
 use hookspec::report::{CaseResult, Verdict};
 use hookspec::send::{Message, RetryPolicy, deliver};
-use hookspec::{Secret, Signer, Verifier};
+use hookspec::{JwksVerifier, Secret, Signer, Verifier};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const BODY: &[u8] = br#"{"type":"invoice.paid","amount":100}"#;
@@ -660,13 +661,14 @@ fn cli_exits_3_when_the_address_is_taken() {
 }
 
 #[test]
-fn cli_refuses_bad_scripts_and_jwks_with_exit_2_and_one_line() {
+fn cli_refuses_bad_scripts_and_jwks_urls_with_exit_2_and_one_line() {
     for args in [
         &["--respond", "503,,200"][..],
         &["--respond", "200,503"],
         &["--respond", "5o3"],
         &["--respond", "429:retry-after=x"],
-        &["--jwks", "http://127.0.0.1:9/jwks.json"],
+        &["--jwks", "ftp://127.0.0.1/jwks.json"],
+        &["--jwks", "http://example.com/jwks.json"],
         &["--expect-events", "0"],
     ] {
         let output = Command::new(BIN)
@@ -678,4 +680,152 @@ fn cli_refuses_bad_scripts_and_jwks_with_exit_2_and_one_line() {
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Keys from a JWKS.
+
+fn ed25519(seed: u8) -> hookspec::SigningKey {
+    hookspec::SigningKey::from_seed(&[seed; 32])
+}
+
+fn key_set(key: &hookspec::SigningKey) -> Jwks {
+    Jwks::new(vec![Jwk::ed25519(Some("k1"), key.public_key())])
+}
+
+async fn grade_v1a_sender(signed_with: hookspec::SigningKey) -> Vec<CaseResult> {
+    let config = ListenConfig {
+        jwks: Some(JwksKeys {
+            set: Arc::new(key_set(&ed25519(1))),
+            verifier: JwksVerifier::new(),
+        }),
+        ..config("200")
+    };
+    // Only the JWKS holds the key the sender must use.
+    let config = ListenConfig {
+        verifier: Verifier::new(),
+        ..config
+    };
+    listen(&config, |url| async move {
+        let client = hookspec::net::http_client(Duration::from_secs(5)).unwrap();
+        let signer = Signer::new().with_signing_key(signed_with);
+        let message = Message {
+            id: "msg_v1a",
+            body: BODY,
+            content_type: "application/json",
+        };
+        deliver(
+            &client,
+            &url,
+            &signer,
+            &message,
+            &RetryPolicy::default(),
+            |_| {},
+        )
+        .await
+        .unwrap();
+    })
+    .await
+    .0
+}
+
+#[tokio::test]
+async fn v1a_deliveries_verify_against_the_jwks_keys() {
+    let cases = grade_v1a_sender(ed25519(1)).await;
+    assert_no_findings(&cases);
+    assert_verdicts(&cases, &[("sender/signature-verifies", Verdict::Ok)]);
+
+    let cases = grade_v1a_sender(ed25519(2)).await;
+    assert_verdicts(&cases, &[("sender/signature-verifies", Verdict::Failed)]);
+    assert!(
+        message(&cases, "sender/signature-verifies").contains("JWKS: "),
+        "{}",
+        message(&cases, "sender/signature-verifies")
+    );
+}
+
+/// Serves `body` as JSON on a loopback port, to every request, from a detached thread.
+fn serve_json(body: String) -> String {
+    use std::io::{Read as _, Write as _};
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/jwks.json", server.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in server.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn cli_fetches_the_jwks_and_grades_a_v1a_sender() {
+    let key = ed25519(7);
+    let jwks_url = serve_json(key_set(&key).to_json());
+    let mut child = Command::new(BIN)
+        .args(["listen", "--addr", "127.0.0.1:0", "--jwks", &jwks_url])
+        .args([
+            "--expect-events",
+            "1",
+            "--grace",
+            "200ms",
+            "--duration",
+            "30s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let body = dir.path().join("body.json");
+    std::fs::write(&body, BODY).unwrap();
+    let sent = Command::new(BIN)
+        .args(["send", &url, "--signing-key", &key.to_whsk()])
+        .arg(&body)
+        .output()
+        .unwrap();
+    assert!(sent.status.success(), "{sent:?}");
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("OK") && l.contains("sender/signature-verifies")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn cli_exits_3_when_the_jwks_cannot_be_fetched() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/jwks.json", closed.local_addr().unwrap());
+    drop(closed);
+    let output = Command::new(BIN)
+        .args(["listen", "--addr", "127.0.0.1:0", "--jwks", &url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot fetch the JWKS"), "{stderr}");
 }

@@ -135,7 +135,9 @@ fn judge(id: &str, view: &View<'_>, config: &ListenConfig) -> Judgement {
             timestamp_current(a, config.tolerance)
         }),
         "sender/signature-list-parses" => {
-            per_attempt(view, "attempts with a webhook-signature", signature_list)
+            per_attempt(view, "attempts with a webhook-signature", |a| {
+                signature_list(a, config.jwks.is_some())
+            })
         }
         "sender/signature-verifies" => signature_verifies(view, config),
         "sender/content-type" => per_attempt(view, "attempts", content_type),

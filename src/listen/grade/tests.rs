@@ -396,3 +396,27 @@ fn a_failed_signature_comes_with_a_repro_that_names_no_secret() {
     assert!(repro.contains("hookspec verify") && repro.contains("--now 1700000000"));
     assert!(!repro.contains(SECRET) && !case.message.contains(SECRET));
 }
+
+#[test]
+fn a_jwt_signature_value_is_well_formed_only_when_a_jwks_is_configured() {
+    let token = set_header(
+        attempt("msg_1", 0, b"{}"),
+        "webhook-signature",
+        b"eyJh.eyJi.c2ln",
+    );
+    let run = record("200", vec![token]);
+    assert_case(&run, "sender/signature-list-parses", Verdict::Failed);
+    let with_jwks = ListenConfig {
+        jwks: Some(crate::listen::JwksKeys {
+            set: std::sync::Arc::new(crate::key::Jwks::new(Vec::new())),
+            verifier: crate::verify::JwksVerifier::new(),
+        }),
+        ..config()
+    };
+    let cases = grade(&run, &with_jwks);
+    let find = |id: &str| cases.iter().find(|c| c.id == id).unwrap();
+    assert_eq!(find("sender/signature-list-parses").verdict, Verdict::Ok);
+    let verifies = find("sender/signature-verifies");
+    assert_eq!(verifies.verdict, Verdict::Failed);
+    assert!(verifies.message.contains("JWKS: "), "{}", verifies.message);
+}
