@@ -5,6 +5,7 @@ mod keygen;
 mod keys;
 mod listen;
 mod send;
+mod serve;
 mod sign;
 mod verify;
 
@@ -35,6 +36,8 @@ enum Command {
     Listen(listen::Args),
     /// Generate a fresh whsec_ secret or whsk_/whpk_ Ed25519 key pair.
     Keygen(keygen::Args),
+    /// Run the reference receiver: verify, deduplicate, and expose the observer endpoint.
+    Serve(serve::Args),
 }
 
 /// A failure that ends the command with a one-line message and an exit code.
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Send(args) => send::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Listen(args) => listen::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

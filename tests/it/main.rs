@@ -2,3 +2,5 @@
 
 mod jwks;
 mod listen;
+mod serve;
+mod support;
