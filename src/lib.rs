@@ -46,6 +46,8 @@ pub mod verify;
 #[cfg(feature = "cli")]
 pub mod jwks_cache;
 #[cfg(feature = "cli")]
+pub mod listen;
+#[cfg(feature = "cli")]
 pub mod net;
 #[cfg(feature = "cli")]
 pub mod report;

@@ -3,6 +3,7 @@
 
 mod keygen;
 mod keys;
+mod listen;
 mod send;
 mod serve;
 mod sign;
@@ -32,6 +33,8 @@ enum Command {
     Verify(verify::Args),
     /// Sign a body and POST it to a URL, retrying with backoff like a real sender.
     Send(send::Args),
+    /// Host a receiver with scripted responses and grade a webhook sender's deliveries.
+    Listen(listen::Args),
     /// Generate a fresh whsec_ secret or whsk_/whpk_ Ed25519 key pair.
     Keygen(keygen::Args),
     /// Test vectors: write the corpus, or check an implementation against it.
@@ -83,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::Send(args) => send::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Vectors(args) => vectors::run(args),
+        Command::Listen(args) => listen::run(args),
         Command::Serve(args) => serve::run(args),
     };
     match result {

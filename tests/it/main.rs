@@ -1,6 +1,7 @@
 //! Integration tests.
 
 mod jwks;
+mod listen;
 mod serve;
 mod support;
 mod vectors_corpus;
