@@ -36,6 +36,7 @@
 
 pub mod clock;
 pub mod exit;
+pub mod gemini;
 pub mod header;
 #[cfg(feature = "jwks")]
 pub mod jwt;
@@ -45,6 +46,8 @@ pub mod verify;
 
 #[cfg(feature = "cli")]
 pub mod jwks_cache;
+#[cfg(feature = "cli")]
+pub mod jwks_host;
 #[cfg(feature = "cli")]
 pub mod listen;
 #[cfg(feature = "cli")]

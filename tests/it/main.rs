@@ -1,5 +1,6 @@
 //! Integration tests.
 
+mod gemini;
 mod jwks;
 mod listen;
 mod serve;

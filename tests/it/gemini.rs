@@ -1,0 +1,542 @@
+//! Gemini webhooks end to end: `hookspec serve` with the `v1a-jwks` and `jwt` schemes
+//! against hookspec's own key server, `hookspec send --event` and JWT sending.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use hookspec::gemini::Event;
+use hookspec::jwks_cache::{CachePolicy, JwksCache};
+use hookspec::jwks_host::{self, RunningJwksHost};
+use hookspec::jwt::{self, JwtSigner};
+use hookspec::key::{Jwk, RsaSigningKey};
+use hookspec::serve::{JwksAuthenticator, LogSink, RunningServer, ServeConfig, spawn};
+use hookspec::verify::Proof;
+use hookspec::{Jwks, JwksVerifier, Signer, SigningKey};
+use serde_json::Value;
+
+use crate::support::http::{Answer, client, now, observed, post};
+
+const AUD: &str = "https://receiver.example/gemini";
+
+static RSA_A: LazyLock<RsaSigningKey> =
+    LazyLock::new(|| RsaSigningKey::from_pem(include_str!("../keys/rsa-a.pem")).unwrap());
+static RSA_B: LazyLock<RsaSigningKey> =
+    LazyLock::new(|| RsaSigningKey::from_pem(include_str!("../keys/rsa-b.pem")).unwrap());
+
+fn ed(n: u8) -> SigningKey {
+    SigningKey::from_seed(&[n; 32])
+}
+
+fn ed_set(seeds: &[u8]) -> Jwks {
+    Jwks::new(
+        seeds
+            .iter()
+            .map(|&n| Jwk::ed25519(Some(&format!("ed-{n}")), ed(n).public_key()))
+            .collect(),
+    )
+}
+
+fn loopback() -> std::net::SocketAddr {
+    ([127, 0, 0, 1], 0).into()
+}
+
+/// A receiver on the key set of `host`, refetching as often as asked (no rate limit).
+async fn receiver(
+    host: &RunningJwksHost,
+    verifier: JwksVerifier,
+) -> (RunningServer, Arc<JwksCache>) {
+    let policy = CachePolicy::default().min_refetch_interval(Duration::ZERO);
+    let cache = Arc::new(JwksCache::new(&host.url(), policy).unwrap());
+    let config =
+        ServeConfig::with_async_authenticator(JwksAuthenticator::new(cache.clone(), verifier))
+            .addr(loopback())
+            .log(LogSink::Off);
+    (spawn(config).await.unwrap(), cache)
+}
+
+fn v1a_headers(key: &SigningKey, id: &str, ts: u64, body: &[u8]) -> Vec<(String, String)> {
+    let sig = Signer::new()
+        .with_signing_key(key.clone())
+        .sign(id, ts, body)
+        .unwrap();
+    headers(id, ts, &sig)
+}
+
+fn headers(id: &str, ts: u64, signature: &str) -> Vec<(String, String)> {
+    vec![
+        ("webhook-id".into(), id.into()),
+        ("webhook-timestamp".into(), ts.to_string()),
+        ("webhook-signature".into(), signature.into()),
+    ]
+}
+
+fn assert_rejected(answer: &Answer, status: u16, code: &str) {
+    assert_eq!(answer.status, status, "{}", answer.body);
+    assert_eq!(answer.code().as_deref(), Some(code), "{}", answer.body);
+}
+
+#[tokio::test]
+async fn serve_v1a_jwks_uses_the_set_and_follows_rotation() {
+    let host = jwks_host::spawn(loopback(), &ed_set(&[1]), 0)
+        .await
+        .unwrap();
+    let (server, cache) = receiver(&host, JwksVerifier::new().accept_jwt(false)).await;
+    assert_eq!(
+        host.fetch_count(),
+        0,
+        "nothing is fetched before a delivery"
+    );
+    let url = server.base_url();
+    let c = client();
+    let body = Event::BatchSucceeded.body("b1", now());
+
+    let answer = post(
+        &c,
+        &url,
+        &v1a_headers(&ed(1), "msg_1", now(), &body),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let answer = post(
+        &c,
+        &url,
+        &v1a_headers(&ed(9), "msg_2", now(), &body),
+        body.clone(),
+    )
+    .await;
+    assert_rejected(&answer, 401, "no_matching_signature");
+
+    // A key appears: accepted on its first delivery, after one refetch.
+    host.publish(&ed_set(&[1, 2]));
+    let answer = post(
+        &c,
+        &url,
+        &v1a_headers(&ed(2), "msg_3", now(), &body),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // A key disappears: once the stale set (max-age=0) is refetched, it is refused.
+    host.publish(&ed_set(&[2]));
+    let answer = post(
+        &c,
+        &url,
+        &v1a_headers(&ed(1), "msg_4", now(), &body),
+        body.clone(),
+    )
+    .await;
+    assert_rejected(&answer, 401, "no_matching_signature");
+
+    // A JWT to a v1a-only receiver is refused for its scheme, whatever its signature.
+    let token = JwtSigner::new(RSA_A.clone(), "rsa-a", AUD)
+        .sign("msg_5", now(), &body)
+        .unwrap();
+    let answer = post(&c, &url, &headers("msg_5", now(), &token), body.clone()).await;
+    assert_rejected(&answer, 401, "scheme_not_accepted");
+
+    let acted = server.observed();
+    assert_eq!(acted.keys().collect::<Vec<_>>(), ["msg_1", "msg_3"]);
+    assert_eq!(cache.fetch_count(), host.fetch_count());
+    assert!(host.fetch_count() >= 3, "{}", host.fetch_count());
+}
+
+#[tokio::test]
+async fn serve_jwt_checks_tokens_and_refetches_on_an_unknown_kid() {
+    let set_a = Jwks::new(vec![Jwk::rsa(Some("rsa-a"), RSA_A.public_key().clone())]);
+    let host = jwks_host::spawn(loopback(), &set_a, 300).await.unwrap();
+    let verifier = JwksVerifier::new().audience(AUD).accept_v1a(false);
+    let (server, _cache) = receiver(&host, verifier).await;
+    let url = server.base_url();
+    let c = client();
+    let body = Event::InteractionCompleted.body("i1", now());
+    let signer = JwtSigner::new(RSA_A.clone(), "rsa-a", AUD);
+
+    let token = signer.sign("msg_ok", now(), &body).unwrap();
+    let answer = post(&c, &url, &headers("msg_ok", now(), &token), body.clone()).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(host.fetch_count(), 1);
+
+    // alg: none, unsigned.
+    let mut header = Value::Object(signer.header());
+    header["alg"] = "none".into();
+    let claims = Value::Object(signer.claims("msg_none", now(), &body));
+    let none = jwt::compact(
+        header.to_string().as_bytes(),
+        claims.to_string().as_bytes(),
+        b"",
+    );
+    let answer = post(&c, &url, &headers("msg_none", now(), &none), body.clone()).await;
+    assert_rejected(&answer, 401, "jwt_alg_not_allowed");
+    // Minted for another audience.
+    let other = JwtSigner::new(RSA_A.clone(), "rsa-a", "https://elsewhere.example/")
+        .sign("msg_aud", now(), &body)
+        .unwrap();
+    let answer = post(&c, &url, &headers("msg_aud", now(), &other), body.clone()).await;
+    assert_rejected(&answer, 401, "jwt_wrong_audience");
+    // A v1a delivery to a JWT-only receiver.
+    let answer = post(
+        &c,
+        &url,
+        &v1a_headers(&ed(1), "msg_v1a", now(), &body),
+        body.clone(),
+    )
+    .await;
+    assert_rejected(&answer, 401, "scheme_not_accepted");
+    assert_eq!(
+        host.fetch_count(),
+        1,
+        "max-age=300: no refetch without a miss"
+    );
+
+    // rsa-b is published; its first token triggers the refetch and passes.
+    host.publish(&Jwks::new(vec![
+        Jwk::rsa(Some("rsa-a"), RSA_A.public_key().clone()),
+        Jwk::rsa(Some("rsa-b"), RSA_B.public_key().clone()),
+    ]));
+    let token = JwtSigner::new(RSA_B.clone(), "rsa-b", AUD)
+        .sign("msg_b", now(), &body)
+        .unwrap();
+    let answer = post(&c, &url, &headers("msg_b", now(), &token), body.clone()).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(host.fetch_count(), 2);
+    assert_eq!(
+        server.observed().keys().collect::<Vec<_>>(),
+        ["msg_b", "msg_ok"]
+    );
+}
+
+#[tokio::test]
+async fn serve_answers_503_while_the_key_set_is_unreachable() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cache = JwksCache::new(
+        &format!("http://127.0.0.1:{port}/.well-known/jwks.json"),
+        CachePolicy::default(),
+    )
+    .unwrap();
+    let config = ServeConfig::with_async_authenticator(JwksAuthenticator::new(
+        Arc::new(cache),
+        JwksVerifier::new(),
+    ))
+    .addr(loopback())
+    .log(LogSink::Off);
+    let server = spawn(config).await.unwrap();
+    let body = b"{}";
+    let answer = post(
+        &client(),
+        &server.base_url(),
+        &v1a_headers(&ed(1), "msg_1", now(), body),
+        body.to_vec(),
+    )
+    .await;
+    assert_rejected(&answer, 503, "jwks_fetch_failed");
+    assert!(server.observed().is_empty());
+}
+
+// ---------------------------------------------------------------------------------------
+// The command line
+
+fn hookspec() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hookspec"));
+    command.env_remove("HOOKSPEC_SECRET");
+    command
+}
+
+/// Starts `hookspec serve ARGS` on a free port and returns it with its delivery URL.
+fn serve_cli(args: &[&str]) -> (Child, String) {
+    let mut child = hookspec()
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let url = first_line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
+        .to_owned();
+    (child, url)
+}
+
+fn stop(child: Child) -> String {
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn key_path(name: &str) -> String {
+    format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_send_and_serve_speak_every_gemini_scheme() {
+    let set = Jwks::new(vec![
+        Jwk::ed25519(Some("ed-1"), ed(1).public_key()),
+        Jwk::rsa(Some("rsa-a"), RSA_A.public_key().clone()),
+    ]);
+    let host = jwks_host::spawn(loopback(), &set, 60).await.unwrap();
+    let jwks = host.url();
+    let send = |url: &str, args: &[&str]| {
+        let output = hookspec()
+            .args(["send", url, "--retries", "0"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+
+    // jwt: a token from `send --jwt-key` passes `serve --scheme jwt`; a v1a delivery does not.
+    let (child, url) = serve_cli(&["--scheme", "jwt", "--jwks", &jwks, "--jwt-audience", AUD]);
+    let jwt_args = [
+        "--jwt-key",
+        &key_path("rsa-a.pem"),
+        "--jwt-kid",
+        "rsa-a",
+        "--jwt-audience",
+        AUD,
+    ];
+    let mut args = vec!["--event", "batch.succeeded", "--id", "msg_jwt"];
+    args.extend(jwt_args);
+    assert_eq!(send(&url, &args).0, Some(0));
+    let whsk = ed(1).to_whsk();
+    let (code, out) = send(&url, &["--event", "batch.failed", "--signing-key", &whsk]);
+    assert_eq!(code, Some(1), "{out}");
+    let acted = observed(&client(), &format!("{url}_hookspec/observed")).await;
+    assert_eq!(acted.keys().collect::<Vec<_>>(), ["msg_jwt"]);
+    let log = stop(child);
+    assert!(log.contains("jwt kid=rsa-a body-bound"), "{log}");
+    assert!(log.contains("scheme_not_accepted"), "{log}");
+
+    // v1a-jwks: `send --signing-key` passes; a JWT does not.
+    let (child, url) = serve_cli(&["--scheme", "v1a-jwks", "--jwks", &jwks]);
+    let (code, out) = send(
+        &url,
+        &[
+            "--event",
+            "video.generated",
+            "--id",
+            "msg_ed",
+            "--signing-key",
+            &whsk,
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let mut args = vec!["--event", "batch.succeeded"];
+    args.extend(jwt_args);
+    assert_eq!(send(&url, &args).0, Some(1));
+    let acted = observed(&client(), &format!("{url}_hookspec/observed")).await;
+    assert_eq!(acted.keys().collect::<Vec<_>>(), ["msg_ed"]);
+    let log = stop(child);
+    assert!(log.contains("v1a kid=ed-1"), "{log}");
+}
+
+/// A receiver that records the last request, to see exactly what `send` puts on the wire.
+#[derive(Default)]
+struct Capture {
+    last: Mutex<Option<(HeaderMap, Bytes)>>,
+}
+
+async fn capture(
+    State(state): State<Arc<Capture>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> &'static str {
+    *state.last.lock().unwrap() = Some((headers, body));
+    "ok"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_send_event_bodies_and_jwt_claims() {
+    let state = Arc::new(Capture::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let app = Router::new().fallback(capture).with_state(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let set = Jwks::new(vec![Jwk::rsa(Some("rsa-a"), RSA_A.public_key().clone())]);
+
+    for event in Event::ALL {
+        for unbound in [false, true] {
+            let key = key_path("rsa-a.pem");
+            let mut args = vec![
+                "send",
+                &url,
+                "--retries",
+                "0",
+                "--id",
+                "msg_evt",
+                "--event",
+                event.name(),
+                "--jwt-key",
+                &key,
+                "--jwt-kid",
+                "rsa-a",
+                "--jwt-audience",
+                AUD,
+                "--jwt-issuer",
+                "https://issuer.example",
+            ];
+            if unbound {
+                args.push("--jwt-unbound");
+            }
+            // Blocks one worker; the other serves the capture.
+            let output = hookspec().args(&args).output().unwrap();
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let (headers, body) = state
+                .last
+                .lock()
+                .unwrap()
+                .take()
+                .expect("a request arrived");
+            let value: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(value["type"], event.name());
+            assert_eq!(value["version"], "v1");
+            assert!(
+                value["data"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .contains("hookspec-evt")
+            );
+            let verifier = JwksVerifier::new()
+                .audience(AUD)
+                .issuer("https://issuer.example")
+                .require_body_binding(!unbound);
+            let verified = verifier
+                .verify(&set, &headers, &body)
+                .unwrap_or_else(|e| panic!("{event}: {e}"));
+            match verified.proof {
+                Proof::Jwt {
+                    id_bound,
+                    body_bound,
+                    ..
+                } => {
+                    assert_eq!((id_bound, body_bound), (!unbound, !unbound));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn cli_refuses_mismatched_scheme_flags_with_exit_2() {
+    let secret = hookspec::Secret::generate().unwrap().to_whsec();
+    let public = ed(1).public_key().to_whpk();
+    let jwks = "http://127.0.0.1:9/.well-known/jwks.json";
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["--scheme", "bogus", "--secret", &secret],
+        vec!["--scheme", "v1", "--public-key", &public],
+        vec!["--scheme", "v1", "--secret", &secret, "--jwks", jwks],
+        vec!["--scheme", "v1a", "--secret", &secret],
+        vec!["--scheme", "v1a"],
+        vec!["--scheme", "v1a-jwks"],
+        vec!["--scheme", "jwt", "--jwks", jwks],
+        vec![
+            "--scheme",
+            "v1a-jwks",
+            "--jwks",
+            jwks,
+            "--jwt-audience",
+            AUD,
+        ],
+        vec!["--jwks", jwks, "--secret", &secret],
+        vec!["--jwks", "http://example.com/jwks.json"],
+        vec!["--jwks", "ftp://127.0.0.1/jwks.json"],
+    ];
+    for args in cases {
+        let output = hookspec()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains(secret.trim_start_matches("whsec_")),
+            "{stderr}"
+        );
+    }
+    for args in [
+        vec![
+            "send",
+            "http://127.0.0.1:9/",
+            "--event",
+            "batch.completed",
+            "--secret",
+            &secret,
+        ],
+        vec![
+            "send",
+            "http://127.0.0.1:9/",
+            "--event",
+            "batch.succeeded",
+            "--secret",
+            &secret,
+            "body.json",
+        ],
+        vec![
+            "send",
+            "http://127.0.0.1:9/",
+            "--jwt-key",
+            "/nonexistent.pem",
+            "--jwt-kid",
+            "k",
+            "--jwt-audience",
+            AUD,
+        ],
+        vec!["send", "http://127.0.0.1:9/", "--jwt-key", "x.pem"],
+    ] {
+        let output = hookspec().args(&args).output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let key = key_path("rsa-a.pem");
+    let output = hookspec()
+        .args([
+            "send",
+            "http://127.0.0.1:9/",
+            "--jwt-key",
+            &key,
+            "--jwt-kid",
+            "k",
+            "--jwt-audience",
+            AUD,
+            "--secret",
+            &secret,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("replaces"));
+}
