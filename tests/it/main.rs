@@ -1,0 +1,7 @@
+//! Integration tests.
+
+mod cases;
+mod cli;
+mod kat;
+mod props;
+mod support;
