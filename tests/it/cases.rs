@@ -64,7 +64,10 @@ fn c02_v2_accepted_at_its_clock() {
     accepted(v.verify_at(&hdrs, V2_BODY, V2_TS));
     // The same delivery is a year ahead of the V1 clock, and long stale at V2 + 1 h.
     rejected(v.verify_at(&hdrs, V2_BODY, N), "timestamp_too_new");
-    rejected(v.verify_at(&hdrs, V2_BODY, V2_TS + 3600), "timestamp_too_old");
+    rejected(
+        v.verify_at(&hdrs, V2_BODY, V2_TS + 3600),
+        "timestamp_too_old",
+    );
 }
 
 #[test]
