@@ -9,6 +9,10 @@
 //! signatures only through `verify_strict`.
 
 mod error;
+#[cfg(feature = "jwks")]
+mod jwks;
+#[cfg(feature = "jwks")]
+mod jwks_error;
 
 use std::fmt;
 use std::time::Duration;
@@ -17,6 +21,10 @@ use hmac::{KeyInit as _, Mac as _};
 use subtle::ConstantTimeEq as _;
 
 pub use error::VerifyError;
+#[cfg(feature = "jwks")]
+pub use jwks::{JwksVerified, JwksVerifier, Proof};
+#[cfg(feature = "jwks")]
+pub use jwks_error::JwksVerifyError;
 
 use crate::clock::unix_now;
 use crate::header::{
@@ -177,8 +185,27 @@ impl Verifier {
         if self.secrets.is_empty() && self.public_keys.is_empty() {
             return Err(VerifyError::NoKeysConfigured);
         }
+        let envelope = self.envelope_at(headers, now)?;
+        let matched =
+            self.match_signature(envelope.id, envelope.ts_text, body, envelope.signature)?;
+        Ok(Verified {
+            id: envelope.id_string(),
+            timestamp: envelope.timestamp,
+            matched,
+            svix_aliases: envelope.svix,
+        })
+    }
+
+    /// The header checks shared by every scheme, in order: header prefix chosen, id,
+    /// timestamp grammar, freshness, signature header present. Keys are not consulted, so
+    /// the JWKS verifier reuses this for its `v1a` and JWT paths.
+    pub(crate) fn envelope_at<'a, H: HeaderSource + ?Sized>(
+        &self,
+        headers: &'a H,
+        now: u64,
+    ) -> Result<Envelope<'a>, VerifyError> {
         let found = self.select_headers(headers);
-        let [id, ts_text, signatures] = found.values;
+        let [id, ts_text, signature] = found.values;
         let [id_name, ts_name, signature_name] = found.names;
         let id = required(id, id_name, VerifyError::MissingId)?;
         if !is_valid_id(id) {
@@ -187,15 +214,13 @@ impl Verifier {
         let ts_text = required(ts_text, ts_name, VerifyError::MissingTimestamp)?;
         let timestamp = parse_timestamp(ts_text).ok_or(VerifyError::InvalidTimestamp)?;
         self.check_freshness(timestamp, now)?;
-        let signatures = required(signatures, signature_name, VerifyError::MissingSignature)?;
-        let matched = self.match_signature(id, ts_text, body, signatures)?;
-        Ok(Verified {
-            // `is_valid_id` admits visible ASCII only, so the lossy branch never runs.
-            id: String::from_utf8(id.to_vec())
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        let signature = required(signature, signature_name, VerifyError::MissingSignature)?;
+        Ok(Envelope {
+            id,
+            ts_text,
             timestamp,
-            matched,
-            svix_aliases: found.svix,
+            signature,
+            svix: found.svix,
         })
     }
 
@@ -360,6 +385,29 @@ fn tags_equal(a: &[u8; 32], b: &[u8; 32]) -> bool {
         diff | (u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y))
     });
     bool::from(diff.ct_eq(&0))
+}
+
+/// The checked headers of one delivery (see [`Verifier::envelope_at`]).
+pub(crate) struct Envelope<'a> {
+    /// The `webhook-id`, valid under the strict grammar.
+    pub(crate) id: &'a [u8],
+    /// The `webhook-timestamp` exactly as received (it is part of the signed content).
+    pub(crate) ts_text: &'a [u8],
+    /// The timestamp, fresh within the tolerance.
+    pub(crate) timestamp: u64,
+    /// The `webhook-signature` value.
+    pub(crate) signature: &'a [u8],
+    /// Whether the `svix-*` aliases were read.
+    pub(crate) svix: bool,
+}
+
+impl Envelope<'_> {
+    /// The id as a string: `is_valid_id` admits visible ASCII only, so the lossy branch
+    /// never runs (and the ASCII check is faster than a lossy conversion).
+    pub(crate) fn id_string(&self) -> String {
+        String::from_utf8(self.id.to_vec())
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
 }
 
 /// The id, timestamp and signature headers of one delivery, and their names.

@@ -15,7 +15,7 @@ use hookspec::header::{Malformed, Scheme, SignatureEntry, signature_entries};
 use hookspec::sign::entry_v1;
 use hookspec::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey, Verifier, VerifyError};
 
-use crate::support::*;
+use crate::fixtures::*;
 
 /// Verifies `(I, ts, sig)` with body `B` against `K` at `N`.
 fn verify_ts_sig(ts: &[u8], sig: &[u8]) -> Result<hookspec::Verified, VerifyError> {

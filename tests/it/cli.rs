@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use hookspec::Verifier;
 
-use crate::support::*;
+use crate::fixtures::*;
 
 /// The binary with a clean, deterministic environment.
 fn hookspec() -> Command {

@@ -7,7 +7,7 @@ use hookspec::header::Scheme;
 use hookspec::sign::{entry_v1, entry_v1a};
 use hookspec::{Secret, Signer, SigningKey, Verifier};
 
-use crate::support::*;
+use crate::fixtures::*;
 
 /// Signs with `secret` through the public [`Signer`] and checks the literal, then verifies it.
 #[track_caller]

@@ -2,6 +2,9 @@
 
 mod cases;
 mod cli;
+mod fixtures;
+mod jwks;
 mod kat;
 mod props;
+mod serve;
 mod support;

@@ -11,7 +11,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
-use crate::support::{headers, k, v5_public_key};
+use crate::fixtures::{headers, k, v5_public_key};
 
 /// A valid `webhook-id`: visible ASCII except `.`.
 fn id() -> impl Strategy<Value = String> {
@@ -198,7 +198,7 @@ proptest! {
         gaps in vec(1usize..=3, 9),
     ) {
         let ts_text = ts.to_string();
-        let key = crate::support::v5_signing_key();
+        let key = crate::fixtures::v5_signing_key();
         let valid = if use_v1a {
             entry_v1a(&key, id.as_bytes(), ts_text.as_bytes(), &body)
         } else {

@@ -1,5 +1,6 @@
-//! Shared fixtures: the Standard Webhooks known-answer inputs (reference section (b)) and
-//! small helpers to build deliveries and assert outcomes with their stable error codes.
+//! Shared fixtures of the verifier tests: the Standard Webhooks known-answer inputs (reference
+//! section (b)) and small helpers to build deliveries and assert outcomes with their stable
+//! error codes.
 
 use hookspec::{PublicKey, Secret, SigningKey, Verified, Verifier, VerifyError};
 
