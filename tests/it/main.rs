@@ -1,7 +1,12 @@
 //! Integration tests.
 
+mod cases;
+mod cli;
+mod fixtures;
 mod jwks;
+mod kat;
 mod listen;
+mod props;
 mod serve;
 mod support;
 mod vectors_corpus;
