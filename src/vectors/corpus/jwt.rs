@@ -500,7 +500,12 @@ fn keys(b: &mut Builder) -> Result<(), RenderError> {
 }
 
 /// A claims test: label, flag, claims, expected code.
-type ClaimCase = (&'static str, &'static str, Vec<(&'static str, C)>, &'static str);
+type ClaimCase = (
+    &'static str,
+    &'static str,
+    Vec<(&'static str, C)>,
+    &'static str,
+);
 
 fn claims_checks(b: &mut Builder) -> Result<(), RenderError> {
     let cases: Vec<ClaimCase> = vec![
