@@ -540,3 +540,265 @@ fn cli_refuses_mismatched_scheme_flags_with_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("replaces"));
 }
+
+// ---------------------------------------------------------------------------------------
+// The flawed Gemini receivers really have their flaw, and otherwise behave
+
+mod flawed {
+    use super::*;
+    use crate::support::gemini_receivers::{GeminiFlaw, GeminiKeys, spawn_gemini_flawed};
+    use hookspec::Verifier;
+
+    fn rsa_set(names: &[&str]) -> Jwks {
+        Jwks::new(
+            names
+                .iter()
+                .map(|&n| {
+                    let key = if n == "rsa-a" { &*RSA_A } else { &*RSA_B };
+                    Jwk::rsa(Some(n), key.public_key().clone())
+                })
+                .collect(),
+        )
+    }
+
+    /// Delivers to both and returns (flawed status, flawed effect, reference status).
+    async fn both(
+        flawed: &str,
+        flawed_observe: &str,
+        reference: &RunningServer,
+        id: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> (u16, u64, u16) {
+        let c = client();
+        let a = post(&c, flawed, headers, body.to_vec()).await;
+        let acted = observed(&c, flawed_observe)
+            .await
+            .get(id)
+            .copied()
+            .unwrap_or(0);
+        let r = post(&c, &reference.base_url(), headers, body.to_vec()).await;
+        (a.status, acted, r.status)
+    }
+
+    fn token(
+        signer: &JwtSigner,
+        id: &str,
+        body: &[u8],
+        edit: impl FnOnce(&mut Value, &mut Value),
+    ) -> String {
+        let mut header = Value::Object(signer.header());
+        let mut claims = Value::Object(signer.claims(id, now(), body));
+        edit(&mut header, &mut claims);
+        signer.sign_json(&header, &claims)
+    }
+
+    #[tokio::test]
+    async fn each_jwt_flaw_accepts_its_forgery_and_the_reference_does_not() {
+        let host = jwks_host::spawn(loopback(), &rsa_set(&["rsa-a"]), 0)
+            .await
+            .unwrap();
+        let (reference, _) = receiver(&host, JwksVerifier::new().audience(AUD)).await;
+        let signer = JwtSigner::new(RSA_A.clone(), "rsa-a", AUD);
+        let body = Event::BatchSucceeded.body("f", now());
+        for flaw in [
+            GeminiFlaw::AcceptsAlgNone,
+            GeminiFlaw::AlgFromToken,
+            GeminiFlaw::SkipsExp,
+            GeminiFlaw::SkipsAud,
+        ] {
+            let r = spawn_gemini_flawed(
+                flaw,
+                GeminiKeys::Jwks {
+                    url: host.url(),
+                    audience: AUD.into(),
+                },
+            )
+            .await;
+            // An ordinary token: both accept, the flawed receiver acts once.
+            let id = format!("msg_ok_{flaw:?}");
+            let ok = signer.sign(&id, now(), &body).unwrap();
+            let seen = both(
+                &r.base_url,
+                &r.observe_url,
+                &reference,
+                &id,
+                &headers(&id, now(), &ok),
+                &body,
+            )
+            .await;
+            assert_eq!(seen, (200, 1, 200), "{flaw:?}: ordinary delivery");
+            let id = format!("msg_forged_{flaw:?}");
+            let forged = match flaw {
+                GeminiFlaw::AcceptsAlgNone => {
+                    let mut h = Value::Object(signer.header());
+                    h["alg"] = "none".into();
+                    let c = Value::Object(signer.claims(&id, now(), &body));
+                    jwt::compact(h.to_string().as_bytes(), c.to_string().as_bytes(), b"")
+                }
+                GeminiFlaw::AlgFromToken => {
+                    let mut h = Value::Object(signer.header());
+                    h["alg"] = "HS256".into();
+                    let c = Value::Object(signer.claims(&id, now(), &body));
+                    jwt::sign_hs256(
+                        h.to_string().as_bytes(),
+                        c.to_string().as_bytes(),
+                        RSA_A.public_key().to_spki_pem().as_bytes(),
+                    )
+                }
+                GeminiFlaw::SkipsExp => token(&signer, &id, &body, |_, c| {
+                    c["exp"] = (now() - 3600).into();
+                }),
+                GeminiFlaw::SkipsAud => token(&signer, &id, &body, |_, c| {
+                    c["aud"] = "https://elsewhere.example/".into();
+                }),
+                _ => unreachable!(),
+            };
+            let seen = both(
+                &r.base_url,
+                &r.observe_url,
+                &reference,
+                &id,
+                &headers(&id, now(), &forged),
+                &body,
+            )
+            .await;
+            assert_eq!(seen, (200, 1, 401), "{flaw:?}: the forgery");
+            // The flaw is only that one: an HS256 token keyed with something else, or
+            // a token for another audience to the alg-none receiver, is still refused.
+            let other = token(&signer, &format!("{id}_2"), &body, |_, c| {
+                c["aud"] = "https://elsewhere.example/".into();
+                c["exp"] = (now() - 3600).into();
+                c["iat"] = (now() - 4000).into();
+            });
+            let id2 = format!("{id}_2");
+            let status = post(
+                &client(),
+                &r.base_url,
+                &headers(&id2, now(), &other),
+                body.clone(),
+            )
+            .await
+            .status;
+            let expected = if flaw == GeminiFlaw::SkipsExp {
+                200
+            } else {
+                401
+            };
+            assert_eq!(
+                status, expected,
+                "{flaw:?}: expired and for another audience"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_never_refetching_receiver_misses_rotation_both_ways() {
+        let host = jwks_host::spawn(loopback(), &rsa_set(&["rsa-a"]), 0)
+            .await
+            .unwrap();
+        let (reference, _) = receiver(&host, JwksVerifier::new().audience(AUD)).await;
+        let r = spawn_gemini_flawed(
+            GeminiFlaw::NeverRefetches,
+            GeminiKeys::Jwks {
+                url: host.url(),
+                audience: AUD.into(),
+            },
+        )
+        .await;
+        let body = b"{}".to_vec();
+        let a = JwtSigner::new(RSA_A.clone(), "rsa-a", AUD);
+        let b = JwtSigner::new(RSA_B.clone(), "rsa-b", AUD);
+        let send = |s: &JwtSigner, id: &str| headers(id, now(), &s.sign(id, now(), &body).unwrap());
+        assert_eq!(
+            both(
+                &r.base_url,
+                &r.observe_url,
+                &reference,
+                "msg_1",
+                &send(&a, "msg_1"),
+                &body
+            )
+            .await,
+            (200, 1, 200)
+        );
+        host.publish(&rsa_set(&["rsa-b"]));
+        // rsa-b rotated in: the reference refetches and accepts; the flawed one refuses.
+        assert_eq!(
+            both(
+                &r.base_url,
+                &r.observe_url,
+                &reference,
+                "msg_2",
+                &send(&b, "msg_2"),
+                &body
+            )
+            .await,
+            (401, 0, 200)
+        );
+        // rsa-a removed: the reference refuses; the flawed one still trusts it.
+        assert_eq!(
+            both(
+                &r.base_url,
+                &r.observe_url,
+                &reference,
+                "msg_3",
+                &send(&a, "msg_3"),
+                &body
+            )
+            .await,
+            (200, 1, 401)
+        );
+    }
+
+    #[tokio::test]
+    async fn the_v1a_receiver_that_takes_an_hmac_keyed_with_its_public_key() {
+        let key = ed(1);
+        let public = key.public_key();
+        let r = spawn_gemini_flawed(
+            GeminiFlaw::V1HmacWithPublicKey,
+            GeminiKeys::PublicKey(public),
+        )
+        .await;
+        let config = ServeConfig::new(Verifier::new().with_public_key(public))
+            .addr(loopback())
+            .log(LogSink::Off);
+        let reference = spawn(config).await.unwrap();
+        let body = b"{}".to_vec();
+        let seen = both(
+            &r.base_url,
+            &r.observe_url,
+            &reference,
+            "msg_1",
+            &v1a_headers(&key, "msg_1", now(), &body),
+            &body,
+        )
+        .await;
+        assert_eq!(seen, (200, 1, 200));
+        let confused = hookspec::Secret::from_bytes(public.as_bytes()).unwrap();
+        let forged = crate::support::http::signed(&confused, "msg_2", now(), &body);
+        let seen = both(
+            &r.base_url,
+            &r.observe_url,
+            &reference,
+            "msg_2",
+            &forged,
+            &body,
+        )
+        .await;
+        assert_eq!(seen, (200, 1, 401));
+        // An HMAC keyed with anything else is refused.
+        let other = hookspec::Secret::from_bytes(&[7; 32]).unwrap();
+        let forged = crate::support::http::signed(&other, "msg_3", now(), &body);
+        let seen = both(
+            &r.base_url,
+            &r.observe_url,
+            &reference,
+            "msg_3",
+            &forged,
+            &body,
+        )
+        .await;
+        assert_eq!(seen, (401, 0, 401));
+    }
+}
