@@ -30,12 +30,17 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod delivery;
 pub mod exit;
 pub mod header;
 pub mod key;
 pub mod sign;
 pub mod verify;
 
+#[cfg(feature = "cli")]
+pub mod cases;
+#[cfg(feature = "cli")]
+pub mod check;
 #[cfg(feature = "cli")]
 pub mod net;
 #[cfg(feature = "cli")]

@@ -10,6 +10,9 @@ pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     let strict = if report.strict { " (strict)" } else { "" };
     let _ = writeln!(out, "hookspec {} {}{strict}", report.command, report.target);
+    for note in &report.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
     let mut family = "";
     for case in &report.cases {
         if case.family != family {
