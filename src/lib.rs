@@ -47,6 +47,8 @@ pub mod net;
 pub mod report;
 #[cfg(feature = "cli")]
 pub mod send;
+#[cfg(feature = "cli")]
+pub mod serve;
 
 pub use header::{HeaderSource, Scheme};
 pub use key::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey};

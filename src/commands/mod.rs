@@ -4,6 +4,7 @@
 mod keygen;
 mod keys;
 mod send;
+mod serve;
 mod sign;
 mod verify;
 
@@ -32,6 +33,8 @@ enum Command {
     Send(send::Args),
     /// Generate a fresh whsec_ secret or whsk_/whpk_ Ed25519 key pair.
     Keygen(keygen::Args),
+    /// Run the reference receiver: verify, deduplicate, and expose the observer endpoint.
+    Serve(serve::Args),
 }
 
 /// A failure that ends the command with a one-line message and an exit code.
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Send(args) => send::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
