@@ -169,10 +169,10 @@ impl Delivery {
         if !is_token(&self.method) {
             return Err(DeliveryError::InvalidMethod(self.method.clone()));
         }
-        if let Some(path) = &self.path {
-            if !path.starts_with('/') || path.bytes().any(|b| b <= b' ' || b == 0x7f) {
-                return Err(DeliveryError::InvalidPath(path.clone()));
-            }
+        if let Some(path) = &self.path
+            && (!path.starts_with('/') || path.bytes().any(|b| b <= b' ' || b == 0x7f))
+        {
+            return Err(DeliveryError::InvalidPath(path.clone()));
         }
         for (name, value) in &self.headers {
             if !is_token(name) {

@@ -53,7 +53,7 @@ pub fn cases() -> Vec<Case> {
             Accept,
             "The trusted entry first, then two by unknown keys, is accepted",
             "R12: try every entry until one matches",
-            |cx| vec![positioned(cx, 0).into()],
+            |cx| vec![positioned(cx, 0)],
         ),
         each(
             "rotation/trusted-middle",
@@ -62,7 +62,7 @@ pub fn cases() -> Vec<Case> {
             Accept,
             "The trusted entry between two by unknown keys is accepted",
             "R12: try every entry until one matches",
-            |cx| vec![positioned(cx, 1).into()],
+            |cx| vec![positioned(cx, 1)],
         ),
         each(
             "rotation/trusted-last",
@@ -71,7 +71,7 @@ pub fn cases() -> Vec<Case> {
             Accept,
             "The trusted entry last, after two by unknown keys, is accepted",
             "R12: try every entry until one matches (svix C# rejected a valid last entry, #2397)",
-            |cx| vec![positioned(cx, 2).into()],
+            |cx| vec![positioned(cx, 2)],
         ),
         each(
             "rotation/with-unknown-versions",

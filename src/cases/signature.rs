@@ -76,6 +76,40 @@ pub fn cases() -> Vec<Case> {
             },
         ),
         each(
+            "signature/other-signed-content",
+            Must,
+            AuthBypass,
+            Reject,
+            "An HMAC over anything but `id.timestamp.body` is rejected",
+            "R5: the signed content binds id and timestamp; a MAC over the body alone replays under any id and time",
+            |cx| {
+                let id = cx.id();
+                let ts = cx.now().to_string();
+                let body = cx.body();
+                let tag = |content: &[u8]| {
+                    format!("v1,{}", STANDARD.encode(hmac_sha256(cx.secret(), content)))
+                };
+                let mut ts_body = format!("{ts}.").into_bytes();
+                ts_body.extend_from_slice(&body);
+                let mut no_dots = format!("{id}{ts}").into_bytes();
+                no_dots.extend_from_slice(&body);
+                vec![
+                    probe(
+                        "HMAC(body)",
+                        Delivery::signed(id.clone(), ts.clone(), tag(&body), body.clone()),
+                    ),
+                    probe(
+                        "HMAC(timestamp.body)",
+                        Delivery::signed(id.clone(), ts.clone(), tag(&ts_body), body.clone()),
+                    ),
+                    probe(
+                        "HMAC(id timestamp body) without the dots",
+                        Delivery::signed(id, ts, tag(&no_dots), body),
+                    ),
+                ]
+            },
+        ),
+        each(
             "signature/entry-without-comma",
             Must,
             MalformedInput,
@@ -299,6 +333,15 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
+/// HMAC-SHA256 of arbitrary content with `secret` (for wrongly built signed content).
+fn hmac_sha256(secret: &crate::Secret, content: &[u8]) -> [u8; 32] {
+    use hmac::{KeyInit as _, Mac as _};
+    let mut mac = crate::sign::HmacSha256::new_from_slice(secret.as_bytes())
+        .expect("HMAC accepts any key length");
+    mac.update(content);
+    mac.finalize().into_bytes().into()
+}
+
 /// The id and timestamp of a delivery, as text.
 fn id_ts(d: &Delivery) -> (String, String) {
     (
@@ -333,10 +376,10 @@ fn non_canonical(tag: &str) -> String {
     let mut chars: Vec<u8> = tag.bytes().collect();
     // A 32-byte tag is 43 data characters and one `=`: the last data character carries 4
     // bits of data and 2 zero bits.
-    if let Some(pos) = chars.iter().rposition(|&c| c != b'=') {
-        if let Some(index) = ALPHABET.iter().position(|&c| c == chars[pos]) {
-            chars[pos] = ALPHABET[index ^ 0b01];
-        }
+    if let Some(pos) = chars.iter().rposition(|&c| c != b'=')
+        && let Some(index) = ALPHABET.iter().position(|&c| c == chars[pos])
+    {
+        chars[pos] = ALPHABET[index ^ 0b01];
     }
     String::from_utf8(chars).unwrap_or_default()
 }

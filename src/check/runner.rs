@@ -190,6 +190,11 @@ impl Runner {
         let mut repro = None;
         if let Some(d) = j.decisive.as_ref().filter(|_| j.verdict != Verdict::Ok) {
             sent = Some(d.describe());
+        }
+        // Repro commands (and their body files) for findings only: a clean run leaves no
+        // files behind.
+        let finding = matches!(j.verdict, Verdict::NonStrict | Verdict::Failed);
+        if let Some(d) = j.decisive.as_ref().filter(|_| finding) {
             repro = match files.write(case.id, &d.body) {
                 Ok(path) => Some(curl(
                     &self.target.url_with_path(d.path.as_deref()),

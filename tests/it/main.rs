@@ -1,4 +1,5 @@
 //! Integration tests.
 
+mod check;
 mod serve;
 mod support;
