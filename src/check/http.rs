@@ -189,6 +189,42 @@ impl Target {
         to_answer(with_timeout(timeout, exchange).await)
     }
 
+    /// Sends `copies` identical copies of `delivery` at once, each on its own connection:
+    /// every connection is opened first, then all requests are written together (a
+    /// barrier), so that a check-then-insert duplicate filter sees them concurrently.
+    pub async fn burst(
+        &self,
+        delivery: &Delivery,
+        copies: usize,
+        timeout: Duration,
+    ) -> Vec<Answer> {
+        let bytes = match self.request_bytes(delivery) {
+            Ok(bytes) => Arc::new(bytes),
+            Err(why) => return vec![Answer::NoAnswer(why); copies],
+        };
+        let barrier = Arc::new(tokio::sync::Barrier::new(copies));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..copies {
+            let (target, barrier, bytes) = (self.clone(), barrier.clone(), bytes.clone());
+            tasks.spawn(async move {
+                let conn = with_timeout(timeout, target.connect()).await;
+                barrier.wait().await;
+                let result = match conn {
+                    Ok(conn) => {
+                        with_timeout(timeout, conn.exchange(&bytes, DELIVERY_BODY_CAP)).await
+                    }
+                    Err(e) => Err(e),
+                };
+                to_answer(result)
+            });
+        }
+        let mut answers = Vec::with_capacity(copies);
+        while let Some(joined) = tasks.join_next().await {
+            answers.push(joined.unwrap_or_else(|e| Answer::NoAnswer(format!("task failed: {e}"))));
+        }
+        answers
+    }
+
     /// The bytes of `delivery` as sent to this target.
     pub fn request_bytes(&self, delivery: &Delivery) -> Result<Vec<u8>, String> {
         delivery
@@ -513,6 +549,28 @@ mod tests {
             .send(&Delivery::post("{}"), Duration::from_secs(5))
             .await;
         assert!(matches!(answer, Answer::NoAnswer(_)), "{answer:?}");
+    }
+
+    #[tokio::test]
+    async fn https_goes_through_a_tls_handshake() {
+        // A plain-HTTP server behind an https:// URL: the handshake fails, clearly.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _server = tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let _ = sock
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .await;
+            let _ = sock.shutdown().await;
+        });
+        let tls = Target::parse(&format!("https://{addr}/")).unwrap();
+        match tls
+            .send(&Delivery::post("{}"), Duration::from_secs(5))
+            .await
+        {
+            Answer::NoAnswer(why) => assert!(why.contains("TLS handshake"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

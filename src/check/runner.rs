@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Barrier, Semaphore};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::http::{DELIVERY_BODY_CAP, Target, to_answer, with_timeout};
+use super::http::Target;
 use super::observer::Observer;
 use super::repro::{BodyFiles, curl};
 use super::{CheckError, Config, Event};
@@ -373,38 +373,12 @@ impl Runner {
         })
     }
 
-    /// Sends `copies` identical copies of a delivery at once: every connection is opened
-    /// first, then all requests are written together.
+    /// Sends `copies` identical copies of a delivery at once and logs them.
     async fn burst(&self, case: &'static str, probe: &Probe, copies: usize) -> Vec<Answer> {
-        let bytes = match self.target.request_bytes(&probe.delivery) {
-            Ok(bytes) => Arc::new(bytes),
-            Err(why) => return vec![Answer::NoAnswer(why); copies],
-        };
-        let barrier = Arc::new(Barrier::new(copies));
-        let mut tasks = JoinSet::new();
-        for _ in 0..copies {
-            let (target, barrier, bytes, timeout) = (
-                self.target.clone(),
-                barrier.clone(),
-                bytes.clone(),
-                self.timeout,
-            );
-            tasks.spawn(async move {
-                let conn = with_timeout(timeout, target.connect()).await;
-                barrier.wait().await;
-                let result = match conn {
-                    Ok(conn) => {
-                        with_timeout(timeout, conn.exchange(&bytes, DELIVERY_BODY_CAP)).await
-                    }
-                    Err(e) => Err(e),
-                };
-                to_answer(result)
-            });
-        }
-        let mut answers = Vec::with_capacity(copies);
-        while let Some(joined) = tasks.join_next().await {
-            answers.push(joined.unwrap_or_else(|e| Answer::NoAnswer(format!("task failed: {e}"))));
-        }
+        let answers = self
+            .target
+            .burst(&probe.delivery, copies, self.timeout)
+            .await;
         let mut log = self.log.lock().expect("log lock");
         for answer in &answers {
             log.push(Sent {

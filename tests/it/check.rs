@@ -504,6 +504,33 @@ fn the_default_run_checks_the_embedded_receiver_and_writes_reports() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_secret_is_reported_and_the_run_still_completes() {
+    let server = reference().await;
+    let url = server.base_url();
+    let out = hookspec_async(vec![
+        "check".into(),
+        url,
+        "--secret".into(),
+        SECRET.into(),
+        "--cases".into(),
+        "headers".into(),
+    ])
+    .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::FINDINGS)),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("note: the endpoint rejected a fresh, valid delivery"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("wrong secret"), "{stdout}");
+    assert!(stdout.contains("FAILED         headers/valid"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_5xx_on_malformed_signatures_fails_only_under_strict() {
     let secret = Secret::parse(SECRET).unwrap();
     let receiver = spawn_flawed(Flaw::ServerErrorOnMalformedSignature, &[secret]).await;
@@ -597,4 +624,32 @@ async fn baselines_accept_known_findings_and_fail_on_new_or_resolved_ones() {
     std::fs::write(&baseline, "{\"findings\": 3}").unwrap();
     let out = hookspec_async(args(&good.base_url(), &["--expect", &b])).await;
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_readme_catalogue_table_matches_the_catalogue() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("### The catalogue")
+        .nth(1)
+        .and_then(|s| s.split("### Reports").next())
+        .expect("the catalogue section");
+    let rows: Vec<(&str, &str)> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| {
+            let (id, rest) = l.split_once("` | ")?;
+            Some((id, rest.split(" | ").next()?))
+        })
+        .collect();
+    let cases: Vec<(&str, &str)> = catalogue()
+        .iter()
+        .map(|c| (c.id, c.level.as_str()))
+        .collect();
+    assert_eq!(
+        rows, cases,
+        "regenerate the table from `hookspec check --list`"
+    );
+    assert!(section.contains(&format!("{} cases in 7 families", cases.len())));
 }
