@@ -9,6 +9,10 @@
 //! signatures only through `verify_strict`.
 
 mod error;
+#[cfg(feature = "jwks")]
+mod jwks;
+#[cfg(feature = "jwks")]
+mod jwks_error;
 
 use std::fmt;
 use std::time::Duration;
@@ -17,6 +21,10 @@ use hmac::{KeyInit as _, Mac as _};
 use subtle::ConstantTimeEq as _;
 
 pub use error::VerifyError;
+#[cfg(feature = "jwks")]
+pub use jwks::{JwksVerified, JwksVerifier, Proof};
+#[cfg(feature = "jwks")]
+pub use jwks_error::JwksVerifyError;
 
 use crate::clock::unix_now;
 use crate::header::{
@@ -177,6 +185,25 @@ impl Verifier {
         if self.secrets.is_empty() && self.public_keys.is_empty() {
             return Err(VerifyError::NoKeysConfigured);
         }
+        let envelope = self.envelope_at(headers, now)?;
+        let matched =
+            self.match_signature(envelope.id, envelope.ts_text, body, envelope.signature)?;
+        Ok(Verified {
+            id: envelope.id_string(),
+            timestamp: envelope.timestamp,
+            matched,
+            svix_aliases: envelope.svix,
+        })
+    }
+
+    /// The header checks shared by every scheme, in order: header prefix chosen, id,
+    /// timestamp grammar, freshness, signature header present. Keys are not consulted, so
+    /// the JWKS verifier reuses this for its `v1a` and JWT paths.
+    pub(crate) fn envelope_at<'a, H: HeaderSource + ?Sized>(
+        &self,
+        headers: &'a H,
+        now: u64,
+    ) -> Result<Envelope<'a>, VerifyError> {
         let names = self.header_names(headers);
         let id = required(headers, names.id, VerifyError::MissingId)?;
         if !is_valid_id(id) {
@@ -185,14 +212,13 @@ impl Verifier {
         let ts_text = required(headers, names.timestamp, VerifyError::MissingTimestamp)?;
         let timestamp = parse_timestamp(ts_text).ok_or(VerifyError::InvalidTimestamp)?;
         self.check_freshness(timestamp, now)?;
-        let signatures = required(headers, names.signature, VerifyError::MissingSignature)?;
-        let matched = self.match_signature(id, ts_text, body, signatures)?;
-        Ok(Verified {
-            // `is_valid_id` admits visible ASCII only, so this conversion cannot lose data.
-            id: String::from_utf8_lossy(id).into_owned(),
+        let signature = required(headers, names.signature, VerifyError::MissingSignature)?;
+        Ok(Envelope {
+            id,
+            ts_text,
             timestamp,
-            matched,
-            svix_aliases: names.svix,
+            signature,
+            svix: names.svix,
         })
     }
 
@@ -318,6 +344,27 @@ impl Verifier {
                 mac.finalize().into_bytes().into()
             })
             .collect()
+    }
+}
+
+/// The checked headers of one delivery (see [`Verifier::envelope_at`]).
+pub(crate) struct Envelope<'a> {
+    /// The `webhook-id`, valid under the strict grammar.
+    pub(crate) id: &'a [u8],
+    /// The `webhook-timestamp` exactly as received (it is part of the signed content).
+    pub(crate) ts_text: &'a [u8],
+    /// The timestamp, fresh within the tolerance.
+    pub(crate) timestamp: u64,
+    /// The `webhook-signature` value.
+    pub(crate) signature: &'a [u8],
+    /// Whether the `svix-*` aliases were read.
+    pub(crate) svix: bool,
+}
+
+impl Envelope<'_> {
+    /// The id as a string: `is_valid_id` admits visible ASCII only, so nothing is lost.
+    pub(crate) fn id_string(&self) -> String {
+        String::from_utf8_lossy(self.id).into_owned()
     }
 }
 

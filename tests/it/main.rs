@@ -1,5 +1,6 @@
 //! Integration tests.
 
 mod check;
+mod jwks;
 mod serve;
 mod support;
