@@ -56,10 +56,9 @@ pub fn judge_one(level: Level, expect: Expect, answer: &Answer) -> (Verdict, Str
             format!("accepted ({got}) a delivery that must be rejected"),
         ),
         (Expect::Reject, Answer::Status { .. }) => (Verdict::Ok, format!("rejected ({got})")),
-        (Expect::Reject, Answer::NoAnswer(_)) => (
-            breach(level),
-            format!("{got}: the endpoint crashed or hung instead of rejecting"),
-        ),
+        // Not accepted, which is what this family judges; the `response` family's audit
+        // reports a missing answer (a crash, a hang, a reset) as a bad rejection.
+        (Expect::Reject, Answer::NoAnswer(_)) => (Verdict::Ok, format!("not accepted ({got})")),
         (Expect::RejectStatus, Answer::Status { code, .. }) if is_reject_status(*code) => {
             (Verdict::Ok, format!("rejected ({got})"))
         }
@@ -173,8 +172,13 @@ mod tests {
             Verdict::Ok
         );
         let none = Answer::NoAnswer("reset".into());
+        assert_eq!(judge_one(Level::Must, Expect::Reject, &none).0, Verdict::Ok);
         assert_eq!(
-            judge_one(Level::Must, Expect::Reject, &none).0,
+            judge_one(Level::Should, Expect::RejectStatus, &none).0,
+            Verdict::NonStrict
+        );
+        assert_eq!(
+            judge_one(Level::Must, Expect::Accept, &none).0,
             Verdict::Failed
         );
     }

@@ -3,9 +3,9 @@
 //!
 //! One file per family (`headers`, `signature`, `timestamp`, `rotation`, `body`,
 //! `duplicate`, `response`). Every [`Case`] has a stable id `family/slug`, a title, a level
-//! (MUST / SHOULD / INFO), the rule it checks (R-numbers and C-numbers refer to the Standard
-//! Webhooks rules and proposed receiver cases listed in the project's research notes, quoted
-//! in the README), and the class of bug it is designed to catch.
+//! (MUST / SHOULD / INFO), the rule it checks (R1–R19 number the rules of the Standard
+//! Webhooks spec in the order it states them; C01–C70 number hookspec's receiver cases,
+//! which the rule text names), and the class of bug it is designed to catch.
 //!
 //! Cases only plan and judge; the runner in [`crate::check`] sends. Deliveries are planned
 //! right before they are sent and signed with the current clock, so time-dependent cases
