@@ -250,6 +250,11 @@ async fn configure_embedded(args: &Args) -> Result<(Config, RunningServer), Fail
             "--observe and --revoked-secret need a URL; without one, hookspec check runs against an embedded receiver with fresh keys",
         ));
     }
+    if !args.secrets.is_empty() {
+        eprintln!(
+            "hookspec check: no URL, so the embedded reference receiver is checked with fresh secrets (--secret and HOOKSPEC_SECRET are used only with a URL)"
+        );
+    }
     let fresh = || Secret::generate().map_err(|e| Failure::tool(format!("{e} [{}]", e.code())));
     let (current, previous, revoked) = (fresh()?, fresh()?, fresh()?);
     let verifier = Verifier::new()
