@@ -51,6 +51,8 @@ pub mod check;
 #[cfg(feature = "cli")]
 pub mod jwks_cache;
 #[cfg(feature = "cli")]
+pub mod listen;
+#[cfg(feature = "cli")]
 pub mod net;
 #[cfg(feature = "cli")]
 pub mod report;
@@ -58,6 +60,8 @@ pub mod report;
 pub mod send;
 #[cfg(feature = "cli")]
 pub mod serve;
+#[cfg(feature = "cli")]
+pub mod vectors;
 
 pub use header::{HeaderSource, Scheme};
 pub use key::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey};

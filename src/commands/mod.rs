@@ -4,9 +4,11 @@
 mod check;
 mod keygen;
 mod keys;
+mod listen;
 mod send;
 mod serve;
 mod sign;
+mod vectors;
 mod verify;
 
 use std::io::Read as _;
@@ -32,11 +34,15 @@ enum Command {
     Verify(verify::Args),
     /// Sign a body and POST it to a URL, retrying with backoff like a real sender.
     Send(send::Args),
+    /// Host a receiver with scripted responses and grade a webhook sender's deliveries.
+    Listen(listen::Args),
     /// Generate a fresh whsec_ secret or whsk_/whpk_ Ed25519 key pair.
     Keygen(keygen::Args),
     /// Run the conformance cases against a webhook endpoint (or an embedded reference
     /// receiver) and report, case by case.
     Check(check::Args),
+    /// Test vectors: write the corpus, or check an implementation against it.
+    Vectors(vectors::Args),
     /// Run the reference receiver: verify, deduplicate, and expose the observer endpoint.
     Serve(serve::Args),
 }
@@ -83,6 +89,8 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Send(args) => send::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Vectors(args) => vectors::run(args),
+        Command::Listen(args) => listen::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Check(args) => check::run(args),
     };
