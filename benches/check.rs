@@ -23,6 +23,7 @@ fn keys() -> Keys {
     Keys {
         secrets: vec![s(1), s(2)],
         revoked: Some(s(3)),
+        signing_key: Some(hookspec::SigningKey::from_seed(&[4; 32])),
     }
 }
 
@@ -51,7 +52,8 @@ fn bench(c: &mut Criterion) {
         let k = keys();
         let verifier = Verifier::new()
             .with_secret(k.secrets[0].clone())
-            .with_secret(k.secrets[1].clone());
+            .with_secret(k.secrets[1].clone())
+            .with_public_key(hookspec::SigningKey::from_seed(&[4; 32]).public_key());
         spawn(
             ServeConfig::new(verifier)
                 .addr(([127, 0, 0, 1], 0).into())

@@ -197,6 +197,7 @@ mod tests {
         let keys = super::super::Keys {
             secrets: vec![crate::Secret::from_bytes(&[1; 32]).unwrap()],
             revoked: None,
+            signing_key: None,
         };
         for case in cases() {
             if case.level != Level::Must
@@ -232,6 +233,7 @@ mod tests {
         let keys = super::super::Keys {
             secrets: vec![crate::Secret::from_bytes(&[1; 32]).unwrap()],
             revoked: None,
+            signing_key: None,
         };
         let case = cases().into_iter().find(|c| c.id == "body/large").unwrap();
         let super::super::Kind::Each { plan, .. } = case.kind else {

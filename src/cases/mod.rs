@@ -2,7 +2,7 @@
 //! judge what comes back.
 //!
 //! One file per family (`headers`, `signature`, `timestamp`, `rotation`, `body`,
-//! `duplicate`, `response`). Every [`Case`] has a stable id `family/slug`, a title, a level
+//! `duplicate`, `response`, `v1a`). Every [`Case`] has a stable id `family/slug`, a title, a level
 //! (MUST / SHOULD / INFO), the rule it checks (R1–R19 number the rules of the Standard
 //! Webhooks spec in the order it states them; C01–C70 number hookspec's receiver cases,
 //! which the rule text names), and the class of bug it is designed to catch.
@@ -21,6 +21,7 @@ pub mod response;
 pub mod rotation;
 pub mod signature;
 pub mod timestamp;
+pub mod v1a;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -95,6 +96,8 @@ pub enum Need {
     TwoSecrets,
     /// Needs `--revoked-secret`.
     RevokedSecret,
+    /// Needs `--signing-key` (the endpoint trusts its public key).
+    SigningKey,
 }
 
 impl Need {
@@ -105,6 +108,7 @@ impl Need {
             Self::Observer => "--observe",
             Self::TwoSecrets => "2 × --secret",
             Self::RevokedSecret => "--revoked-secret",
+            Self::SigningKey => "--signing-key",
         }
     }
 
@@ -120,6 +124,9 @@ impl Need {
             }
             Self::RevokedSecret => {
                 "needs a secret the endpoint must no longer accept: pass --revoked-secret whsec_…"
+            }
+            Self::SigningKey => {
+                "needs the Ed25519 signing key whose public key the endpoint trusts: pass --signing-key whsk_…"
             }
         }
     }
@@ -427,6 +434,8 @@ pub struct Keys {
     pub secrets: Vec<Secret>,
     /// A secret the endpoint must no longer accept.
     pub revoked: Option<Secret>,
+    /// An Ed25519 key whose public key the endpoint trusts (`v1a`).
+    pub signing_key: Option<crate::key::SigningKey>,
 }
 
 /// What a case's plan may use: the keys, the clock, and fresh ids.
@@ -498,6 +507,14 @@ impl<'a> Ctx<'a> {
             .expect("cases that need a revoked secret only run with one")
     }
 
+    /// The Ed25519 signing key. Only called by cases that declare [`Need::SigningKey`].
+    pub fn signing_key(&self) -> &'a crate::key::SigningKey {
+        self.keys
+            .signing_key
+            .as_ref()
+            .expect("cases that need a signing key only run with one")
+    }
+
     /// A `v1,` entry over any bytes with the current secret.
     pub fn sign(&self, id: &str, timestamp: &str, body: &[u8]) -> String {
         entry_v1(self.secret(), id.as_bytes(), timestamp.as_bytes(), body)
@@ -564,11 +581,12 @@ pub fn catalogue() -> Vec<Case> {
     all.extend(body::cases());
     all.extend(duplicate::cases());
     all.extend(response::cases());
+    all.extend(v1a::cases());
     all
 }
 
 /// Families in report order.
-pub const FAMILIES: [&str; 7] = [
+pub const FAMILIES: [&str; 8] = [
     "headers",
     "signature",
     "timestamp",
@@ -576,6 +594,7 @@ pub const FAMILIES: [&str; 7] = [
     "body",
     "duplicate",
     "response",
+    "v1a",
 ];
 
 /// An [`Kind::Each`] case with the given expectation.
@@ -620,6 +639,7 @@ mod tests {
                 Secret::from_bytes(&[7; 32]).unwrap(),
             ],
             revoked: Some(Secret::from_bytes(&[9; 32]).unwrap()),
+            signing_key: Some(crate::key::SigningKey::from_seed(&[3; 32])),
         }
     }
 

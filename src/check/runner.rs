@@ -231,6 +231,7 @@ impl Runner {
             Need::Observer => self.observer.is_some(),
             Need::TwoSecrets => self.keys.secrets.len() >= 2,
             Need::RevokedSecret => self.keys.revoked.is_some(),
+            Need::SigningKey => self.keys.signing_key.is_some(),
         };
         (!met).then(|| need.unsupported_reason())
     }

@@ -11,7 +11,7 @@ use hookspec::check::{self, CheckError, Config, Event};
 use hookspec::report::baseline::Baseline;
 use hookspec::report::{self, Report};
 use hookspec::serve::{LogSink, RunningServer, ServeConfig};
-use hookspec::{Secret, Verifier, exit};
+use hookspec::{Secret, SigningKey, Verifier, exit};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::keys::parse_secret;
@@ -36,6 +36,10 @@ pub struct Args {
     /// A secret the endpoint must no longer accept (enables rotation/revoked-*).
     #[arg(long, value_name = "whsec_…")]
     revoked_secret: Option<String>,
+    /// An Ed25519 signing key (`whsk_…`) whose public key the endpoint trusts (enables the
+    /// v1a cases).
+    #[arg(long, value_name = "whsk_…")]
+    signing_key: Option<String>,
     /// The endpoint's observer URL: GET returns {"<webhook-id>": <times processed>}.
     /// Enables the duplicate/* effect cases.
     #[arg(long, value_name = "URL")]
@@ -215,9 +219,20 @@ fn configure_url(args: &Args, url: &str) -> Result<Config, Failure> {
         Some(text) => Some(parse_revoked(text, args.any_secret_length)?),
         None => None,
     };
+    let signing_key = match &args.signing_key {
+        Some(text) => Some(
+            SigningKey::parse(text)
+                .map_err(|e| Failure::usage(format!("--signing-key: {e} [{}]", e.code())))?,
+        ),
+        None => None,
+    };
     let config = Config {
         url: url.to_string(),
-        keys: Keys { secrets, revoked },
+        keys: Keys {
+            secrets,
+            revoked,
+            signing_key,
+        },
         observe: args.observe.clone(),
         strict: args.strict,
         cases: Vec::new(),
@@ -242,12 +257,12 @@ fn parse_revoked(text: &str, any_length: bool) -> Result<Secret, Failure> {
     })
 }
 
-/// The embedded reference receiver: two trusted secrets (current and previous) and a
-/// revoked one it does not trust, so that every case runs.
+/// The embedded reference receiver: two trusted secrets (current and previous), a revoked
+/// one it does not trust, and a trusted Ed25519 key, so that every case runs.
 async fn configure_embedded(args: &Args) -> Result<(Config, RunningServer), Failure> {
-    if args.observe.is_some() || args.revoked_secret.is_some() {
+    if args.observe.is_some() || args.revoked_secret.is_some() || args.signing_key.is_some() {
         return Err(Failure::usage(
-            "--observe and --revoked-secret need a URL; without one, hookspec check runs against an embedded receiver with fresh keys",
+            "--observe, --revoked-secret and --signing-key need a URL; without one, hookspec check runs against an embedded receiver with fresh keys",
         ));
     }
     if !args.secrets.is_empty() {
@@ -257,9 +272,12 @@ async fn configure_embedded(args: &Args) -> Result<(Config, RunningServer), Fail
     }
     let fresh = || Secret::generate().map_err(|e| Failure::tool(format!("{e} [{}]", e.code())));
     let (current, previous, revoked) = (fresh()?, fresh()?, fresh()?);
+    let signing_key =
+        SigningKey::generate().map_err(|e| Failure::tool(format!("{e} [{}]", e.code())))?;
     let verifier = Verifier::new()
         .with_secret(current.clone())
-        .with_secret(previous.clone());
+        .with_secret(previous.clone())
+        .with_public_key(signing_key.public_key());
     let server = hookspec::serve::spawn(
         ServeConfig::new(verifier)
             .addr(([127, 0, 0, 1], 0).into())
@@ -279,6 +297,7 @@ async fn configure_embedded(args: &Args) -> Result<(Config, RunningServer), Fail
         keys: Keys {
             secrets: vec![current, previous],
             revoked: Some(revoked),
+            signing_key: Some(signing_key),
         },
         observe: Some(server.observe_url()),
         strict: args.strict,

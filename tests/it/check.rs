@@ -9,7 +9,7 @@ use hookspec::cases::{Keys, catalogue};
 use hookspec::check::{self, Config, select::select};
 use hookspec::report::{Report, Verdict};
 use hookspec::serve::{LogSink, RunningServer, ServeConfig, spawn};
-use hookspec::{Secret, Verifier, exit};
+use hookspec::{Secret, SigningKey, Verifier, exit};
 
 use crate::support::receivers::{Flaw, spawn_flawed};
 
@@ -17,18 +17,26 @@ fn secret(byte: u8) -> Secret {
     Secret::from_bytes(&[byte; 32]).expect("32-byte secret")
 }
 
-/// Trusted (current, previous) and revoked secrets.
+/// Trusted (current, previous) and revoked secrets; no Ed25519 key (the flawed receivers
+/// trust secrets only, so the v1a cases are UNSUPPORTED against them).
 fn keys() -> Keys {
     Keys {
         secrets: vec![secret(1), secret(2)],
         revoked: Some(secret(3)),
+        signing_key: None,
     }
+}
+
+/// The Ed25519 key the reference receiver trusts.
+fn signing_key() -> SigningKey {
+    SigningKey::from_seed(&[4; 32])
 }
 
 async fn reference() -> RunningServer {
     let verifier = Verifier::new()
         .with_secret(secret(1))
-        .with_secret(secret(2));
+        .with_secret(secret(2))
+        .with_public_key(signing_key().public_key());
     spawn(
         ServeConfig::new(verifier)
             .addr(([127, 0, 0, 1], 0).into())
@@ -40,11 +48,21 @@ async fn reference() -> RunningServer {
 
 /// Runs the selected cases (`patterns`, all when empty) against `url` in-process.
 async fn run(url: &str, observe: Option<&str>, strict: bool, patterns: &[&str]) -> Report {
+    run_with(keys(), url, observe, strict, patterns).await
+}
+
+async fn run_with(
+    keys: Keys,
+    url: &str,
+    observe: Option<&str>,
+    strict: bool,
+    patterns: &[&str],
+) -> Report {
     let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
     let dir = std::env::temp_dir().join(format!("hookspec-it-check-{}", std::process::id()));
     let config = Config {
         url: url.to_string(),
-        keys: keys(),
+        keys,
         observe: observe.map(str::to_string),
         strict,
         cases: select(catalogue(), &patterns, &[]).expect("patterns match"),
@@ -77,8 +95,19 @@ fn ids_of<'a>(report: &'a Report, family: &str, verdict: Verdict) -> Vec<&'a str
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reference_receiver_passes_every_case_also_strict() {
     let server = reference().await;
+    let keys = || Keys {
+        signing_key: Some(signing_key()),
+        ..keys()
+    };
     for strict in [false, true] {
-        let report = run(&server.base_url(), Some(&server.observe_url()), strict, &[]).await;
+        let report = run_with(
+            keys(),
+            &server.base_url(),
+            Some(&server.observe_url()),
+            strict,
+            &[],
+        )
+        .await;
         assert_eq!(report.cases.len(), catalogue().len());
         for case in &report.cases {
             let expected = if case.level == hookspec::report::Level::Info {
@@ -233,6 +262,7 @@ async fn without_observer_or_extra_keys_the_cases_are_unsupported_never_failed()
         keys: Keys {
             secrets: vec![secret(1)],
             revoked: None,
+            signing_key: None,
         },
         observe: None,
         strict: true,
@@ -255,6 +285,8 @@ async fn without_observer_or_extra_keys_the_cases_are_unsupported_never_failed()
         "rotation/all-secrets-listed",
         "rotation/revoked-secret",
         "rotation/revoked-then-current",
+        "v1a/valid",
+        "v1a/untrusted-key",
     ] {
         assert!(unsupported.contains(&id), "{id}: {unsupported:?}");
     }
@@ -423,6 +455,14 @@ fn configuration_errors_exit_2_with_one_line_and_no_secret() {
         ],
         vec!["check", "--cases", "no-such-family"],
         vec!["check", "--observe", "http://127.0.0.1:9/o"],
+        vec![
+            "check",
+            "http://127.0.0.1:9/",
+            "--secret",
+            SECRET,
+            "--signing-key",
+            "whsk_AAAA",
+        ],
         vec!["check", "--concurrency", "0"],
         vec!["check", "--timeout", "soon"],
     ] {
@@ -651,5 +691,5 @@ fn the_readme_catalogue_table_matches_the_catalogue() {
         rows, cases,
         "regenerate the table from `hookspec check --list`"
     );
-    assert!(section.contains(&format!("{} cases in 7 families", cases.len())));
+    assert!(section.contains(&format!("{} cases in 8 families", cases.len())));
 }
