@@ -59,7 +59,11 @@ async fn run_with(
     patterns: &[&str],
 ) -> Report {
     let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
-    let dir = std::env::temp_dir().join(format!("hookspec-it-check-{}", std::process::id()));
+    // Repro bodies go to a directory removed when the run is over.
+    let dir = tempfile::Builder::new()
+        .prefix("hookspec-it-check-")
+        .tempdir()
+        .expect("temporary directory");
     let config = Config {
         url: url.to_string(),
         keys,
@@ -313,7 +317,7 @@ fn redactions() -> Vec<(&'static str, &'static str)> {
         (r"v1,[A-Za-z0-9+/]+=*", "v1,[tag]"),
         (r"\b\d{10}\b", "[unix-time]"),
         (r"in \d+ ms", "in [ms] ms"),
-        (r"@[^ ']*hookspec-it-check-\d+/", "@[dir]/"),
+        (r"@[^ ']*hookspec-it-check-[^/]+/", "@[dir]/"),
     ]
 }
 
