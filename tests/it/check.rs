@@ -72,7 +72,7 @@ async fn run_with(
         cases: select(catalogue(), &patterns, &[]).expect("patterns match"),
         concurrency: 4,
         timeout: Duration::from_secs(30),
-        repro_dir: Some(dir),
+        repro_dir: Some(dir.path().to_path_buf()),
         target_label: None,
     };
     check::run(config, &|_| {})
