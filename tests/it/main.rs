@@ -1,8 +1,13 @@
 //! Integration tests.
 
+mod cases;
 mod check;
+mod cli;
+mod fixtures;
 mod jwks;
+mod kat;
 mod listen;
+mod props;
 mod serve;
 mod support;
 mod vectors_corpus;
