@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod delivery;
 pub mod exit;
 pub mod gemini;
 pub mod header;
@@ -44,6 +45,10 @@ pub mod key;
 pub mod sign;
 pub mod verify;
 
+#[cfg(feature = "cli")]
+pub mod cases;
+#[cfg(feature = "cli")]
+pub mod check;
 #[cfg(feature = "cli")]
 pub mod jwks_cache;
 #[cfg(feature = "cli")]

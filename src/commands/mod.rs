@@ -1,6 +1,7 @@
 //! Subcommands. Each module owns its clap arguments and its `run` function, which returns
 //! the exit code (see `hookspec::exit`) or an error that `main` prints as one line.
 
+mod check;
 mod keygen;
 mod keys;
 mod listen;
@@ -37,6 +38,9 @@ enum Command {
     Listen(listen::Args),
     /// Generate a fresh whsec_ secret or whsk_/whpk_ Ed25519 key pair.
     Keygen(keygen::Args),
+    /// Run the conformance cases against a webhook endpoint (or an embedded reference
+    /// receiver) and report, case by case.
+    Check(check::Args),
     /// Test vectors: write the corpus, or check an implementation against it.
     Vectors(vectors::Args),
     /// Run the reference receiver: verify, deduplicate, and expose the observer endpoint.
@@ -88,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Vectors(args) => vectors::run(args),
         Command::Listen(args) => listen::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

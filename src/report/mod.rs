@@ -279,6 +279,10 @@ pub struct Report {
     pub duration_ms: u64,
     /// Whether `--strict` was given (NON-STRICT then fails the run).
     pub strict: bool,
+    /// Remarks about the run as a whole (a valid delivery was rejected: wrong secret?; how
+    /// to enable the unsupported cases), one line each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Every case, in catalogue order.
     pub cases: Vec<CaseResult>,
     /// Count per verdict.
@@ -296,6 +300,7 @@ impl Report {
             started_at: humantime::format_rfc3339_seconds(started).to_string(),
             duration_ms: 0,
             strict,
+            notes: Vec::new(),
             cases: Vec::new(),
             summary: Summary::default(),
         }

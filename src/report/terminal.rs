@@ -1,5 +1,7 @@
 //! The terminal report: cases grouped by family, colour only when asked (on a TTY), the
-//! evidence for every non-OK case, and a final line with the count per verdict.
+//! evidence (sent, got, expected, repro) for every finding (`NON-STRICT`, `FAILED`), one
+//! line of explanation for `INFORMATIONAL` and `UNSUPPORTED` cases, and a final line with
+//! the count per verdict.
 
 use std::fmt::Write as _;
 
@@ -10,6 +12,9 @@ pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     let strict = if report.strict { " (strict)" } else { "" };
     let _ = writeln!(out, "hookspec {} {}{strict}", report.command, report.target);
+    for note in &report.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
     let mut family = "";
     for case in &report.cases {
         if case.family != family {
@@ -23,8 +28,13 @@ pub fn render(report: &Report, color: bool) -> String {
             case.id,
             case.title
         );
-        if case.verdict != Verdict::Ok {
-            evidence(&mut out, case);
+        match case.verdict {
+            Verdict::Ok => {}
+            // A measurement or a missing capability: the one line that says what.
+            Verdict::Informational | Verdict::Unsupported => {
+                let _ = writeln!(out, "      {}", case.message);
+            }
+            Verdict::NonStrict | Verdict::Failed => evidence(&mut out, case),
         }
     }
     let _ = writeln!(out, "\n{}  ({} ms)", report.summary, report.duration_ms);

@@ -1,6 +1,8 @@
 //! Integration tests.
 
 mod cases;
+mod check;
+mod check_vectors;
 mod cli;
 mod fixtures;
 mod gemini;
