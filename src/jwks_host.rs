@@ -60,10 +60,20 @@ impl std::fmt::Debug for Shared {
 /// Binds `addr` and serves `initial` at [`JWKS_PATH`], with `Cache-Control: max-age=`
 /// `max_age` seconds. Returns once the socket is bound.
 pub async fn spawn(addr: SocketAddr, initial: &Jwks, max_age: u64) -> io::Result<RunningJwksHost> {
+    spawn_document(addr, initial.to_json(), max_age).await
+}
+
+/// Like [`spawn`], serving `document` as it is, whatever it holds (the vector replay serves
+/// each group's document, unusable ones included).
+pub async fn spawn_document(
+    addr: SocketAddr,
+    document: String,
+    max_age: u64,
+) -> io::Result<RunningJwksHost> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local_addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
-        body: RwLock::new(Arc::from(initial.to_json())),
+        body: RwLock::new(Arc::from(document)),
         decoy: RwLock::new(Arc::from(Jwks::default().to_json())),
         max_age,
         fetches: AtomicU64::new(0),

@@ -773,37 +773,98 @@ mod tests {
 
     #[test]
     fn every_plan_builds_valid_http_requests_with_fresh_ids() {
-        let keys = keys();
-        let mut ids = HashSet::new();
-        for case in catalogue() {
-            let mut cx = Ctx::new(&keys, "t", case.id);
-            let probes: Vec<Probe> = match &case.kind {
-                Kind::Each { plan, .. } => plan(&mut cx),
-                Kind::Effects { plan, .. } => plan(&mut cx)
-                    .steps
-                    .into_iter()
-                    .map(|s| match s {
-                        Step::Send(p) | Step::Burst(p, _) => p,
-                    })
-                    .collect(),
-                _ => continue,
+        // Every scheme's catalogue, with keys that meet every need.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut runs = vec![(SigningScheme::V1, keys())];
+        for scheme in [SigningScheme::V1aJwks, SigningScheme::Jwt] {
+            let settings = keyset::JwtSettings {
+                audience: "https://receiver.example/".into(),
+                issuer: Some("https://issuer.example".into()),
+                body_binding: true,
             };
-            assert!(!probes.is_empty(), "{} plans nothing", case.id);
-            let mut case_ids = HashSet::new();
-            for p in &probes {
-                p.delivery
-                    .validate()
-                    .unwrap_or_else(|e| panic!("{}: {e}", case.id));
-                if let Some(id) = p.delivery.webhook_id() {
-                    case_ids.insert(id);
+            let set = runtime
+                .block_on(keyset::KeySet::start(
+                    scheme,
+                    "t",
+                    ([127, 0, 0, 1], 0).into(),
+                    settings,
+                ))
+                .unwrap();
+            let signing_key = set.primary.ed25519().cloned();
+            runs.push((
+                scheme,
+                Keys {
+                    secrets: Vec::new(),
+                    revoked: None,
+                    signing_key,
+                    key_set: Some(set),
+                },
+            ));
+        }
+        for (scheme, keys) in &runs {
+            assert_eq!(keys.scheme(), *scheme);
+            let mut ids = HashSet::new();
+            for case in catalogue_for(*scheme) {
+                let mut cx = Ctx::new(keys, "t", case.id);
+                let probes: Vec<Probe> = match &case.kind {
+                    Kind::Each { plan, .. } => plan(&mut cx),
+                    Kind::Effects { plan, .. } => plan(&mut cx)
+                        .steps
+                        .into_iter()
+                        .map(|s| match s {
+                            Step::Send(p) | Step::Burst(p, _) => p,
+                        })
+                        .collect(),
+                    _ => continue,
+                };
+                assert!(!probes.is_empty(), "{} plans nothing", case.id);
+                let mut case_ids = HashSet::new();
+                for p in &probes {
+                    p.delivery
+                        .validate()
+                        .unwrap_or_else(|e| panic!("{}: {e}", case.id));
+                    if let Some(id) = p.delivery.webhook_id() {
+                        case_ids.insert(id);
+                    }
+                }
+                for id in case_ids {
+                    assert!(
+                        id.is_empty() || ids.insert(id.clone()),
+                        "{} reuses id {id} of another case",
+                        case.id
+                    );
                 }
             }
-            for id in case_ids {
-                assert!(
-                    id.is_empty() || ids.insert(id.clone()),
-                    "{} reuses id {id} of another case",
-                    case.id
-                );
+        }
+    }
+
+    #[test]
+    fn schemes_select_their_families() {
+        let families = |scheme| {
+            let mut f: Vec<&str> = catalogue_for(scheme).iter().map(Case::family).collect();
+            f.dedup();
+            f
+        };
+        assert_eq!(families(SigningScheme::V1), &FAMILIES[..8]);
+        assert_eq!(
+            families(SigningScheme::V1a),
+            ["duplicate", "response", "v1a"]
+        );
+        assert_eq!(
+            families(SigningScheme::V1aJwks),
+            ["duplicate", "response", "v1a", "jwks"]
+        );
+        assert_eq!(
+            families(SigningScheme::Jwt),
+            ["duplicate", "response", "jwks", "jwt"]
+        );
+        // Under the other schemes, only the run-wide audits of the v1 families remain.
+        for case in catalogue_for(SigningScheme::Jwt) {
+            if ["duplicate", "response"].contains(&case.family()) {
+                assert!(matches!(case.kind, Kind::Audit(_)), "{}", case.id);
             }
         }
     }

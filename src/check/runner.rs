@@ -81,13 +81,16 @@ impl Runner {
                 });
             }
             Answer::Status { code, .. } if !(200..300).contains(&code) => {
-                let signed_with = match runner.keys.scheme() {
-                    SigningScheme::V1 => "the first --secret",
-                    SigningScheme::V1a => "the --signing-key",
-                    _ => "hookspec's primary key, published in its key set",
+                let (signed_with, suspect) = match runner.keys.scheme() {
+                    SigningScheme::V1 => ("the first --secret", "wrong secret"),
+                    SigningScheme::V1a => ("the --signing-key", "wrong signing key"),
+                    _ => (
+                        "hookspec's primary key, published in its key set",
+                        "not fetching the key set, a different audience or issuer",
+                    ),
                 };
                 runner.note(format!(
-                    "the endpoint rejected a fresh, valid delivery signed with {signed_with} (status {code}): wrong key or configuration, or the wrong URL? Every case that needs an accepted delivery fails."
+                    "the endpoint rejected a fresh, valid delivery signed with {signed_with} (status {code}): {suspect}, or the wrong URL? Every case that needs an accepted delivery fails."
                 ));
             }
             Answer::Status { .. } => {}

@@ -133,6 +133,11 @@ const EMBEDDED_ISSUER: &str = "https://hookspec.invalid/issuer";
 pub fn run(args: Args) -> Outcome {
     // With --vectors, --cases/--skip select vector ids (`v1/tc_42`), not catalogue cases.
     let scheme = args.gemini.scheme;
+    if scheme.uses_jwks() && args.export_vectors.is_some() {
+        return Err(Failure::usage(
+            "--export-vectors freezes v1 and v1a runs; the key-set schemes' stateless cases are in vectors/v1a-jwks.json and vectors/jwt.json",
+        ));
+    }
     let catalogue = if args.vectors.is_empty() {
         cases::catalogue_for(scheme)
     } else {
@@ -540,19 +545,49 @@ async fn configure_embedded(args: &Args) -> Result<(Config, RunningServer), Fail
 
 /// How to re-run one case with fresh signatures (secrets by reference, never by value).
 fn rerun_hint(args: &Args) -> String {
+    let q = |text: &str| check::repro::shell_quote(text.as_bytes());
+    let g = &args.gemini;
+    // Keys by reference, never by value; the key-set schemes make fresh keys each run.
+    let scheme = match g.scheme {
+        SigningScheme::V1 => String::new(),
+        SigningScheme::V1a => " --scheme v1a --signing-key whsk_…".to_string(),
+        other => {
+            let mut flags = format!(" --scheme {other}");
+            if let (Some(addr), true) = (g.jwks_listen, args.url.is_some()) {
+                flags.push_str(&format!(" --jwks-listen {addr}"));
+            }
+            for (flag, value) in [
+                ("--jwt-audience", &g.jwt_audience),
+                ("--jwt-issuer", &g.jwt_issuer),
+            ] {
+                if let Some(value) = value {
+                    flags.push_str(&format!(" {flag} {}", q(value)));
+                }
+            }
+            if g.jwt_body_binding {
+                flags.push_str(" --jwt-body-binding");
+            }
+            flags
+        }
+    };
     match &args.url {
         Some(url) => {
             let observe = args
                 .observe
                 .as_deref()
-                .map(|o| format!(" --observe {}", check::repro::shell_quote(o.as_bytes())))
+                .map(|o| format!(" --observe {}", q(o)))
                 .unwrap_or_default();
+            let secret = if g.scheme == SigningScheme::V1 {
+                " --secret \"$HOOKSPEC_SECRET\""
+            } else {
+                ""
+            };
             format!(
-                "re-run one case, freshly signed: hookspec check {} --secret \"$HOOKSPEC_SECRET\"{observe} --cases ID",
-                check::repro::shell_quote(check::http::redact_userinfo(url).as_bytes())
+                "re-run one case, freshly signed: hookspec check {}{secret}{scheme}{observe} --cases ID",
+                q(&check::http::redact_userinfo(url))
             )
         }
-        None => "re-run one case: hookspec check --cases ID".to_string(),
+        None => format!("re-run one case: hookspec check{scheme} --cases ID"),
     }
 }
 
@@ -560,7 +595,11 @@ fn rerun_hint(args: &Args) -> String {
 pub fn listing(cases: &[cases::Case]) -> String {
     let mut out = String::new();
     for case in cases {
-        let need = case.need.as_str();
+        // The key set is implied by the scheme the catalogue was listed for.
+        let need = match case.need {
+            cases::Need::KeySet => "",
+            other => other.as_str(),
+        };
         let need = if need.is_empty() {
             String::new()
         } else {

@@ -802,3 +802,438 @@ mod flawed {
         assert_eq!(seen, (401, 0, 401));
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// hookspec check --scheme: the reference passes, each flawed receiver is caught
+
+mod checker {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::support::gemini_receivers::{GeminiFlaw, GeminiKeys, spawn_gemini_flawed};
+    use hookspec::cases::keyset::{JwtSettings, KeySet};
+    use hookspec::cases::{Keys, catalogue_for};
+    use hookspec::check::{self, Config};
+    use hookspec::gemini::SigningScheme;
+    use hookspec::report::{Level, Report, Verdict};
+
+    const ISS: &str = "https://issuer.example";
+
+    async fn key_set(scheme: SigningScheme) -> KeySet {
+        let settings = JwtSettings {
+            audience: AUD.into(),
+            issuer: None,
+            body_binding: false,
+        };
+        let mut ks = KeySet::start(scheme, &check::run_tag(), loopback(), settings)
+            .await
+            .unwrap();
+        ks.refetch_wait = Duration::from_secs(4);
+        ks.retry_every = Duration::from_millis(250);
+        ks
+    }
+
+    fn keys_for(ks: &KeySet) -> Keys {
+        Keys {
+            secrets: Vec::new(),
+            revoked: None,
+            signing_key: ks.primary.ed25519().cloned(),
+            key_set: Some(ks.clone()),
+        }
+    }
+
+    async fn run(keys: Keys, url: &str, observe: &str) -> Report {
+        let scheme = keys.scheme();
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            url: url.to_string(),
+            keys,
+            observe: Some(observe.to_string()),
+            strict: true,
+            cases: catalogue_for(scheme),
+            concurrency: 4,
+            timeout: Duration::from_secs(30),
+            repro_dir: Some(dir.path().to_path_buf()),
+            target_label: None,
+        };
+        check::run(config, &|_| {})
+            .await
+            .expect("the run completes")
+    }
+
+    fn failed(report: &Report) -> Vec<&str> {
+        report
+            .cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Failed)
+            .map(|c| c.id.as_str())
+            .collect()
+    }
+
+    /// Every case OK (INFORMATIONAL for INFO cases), or UNSUPPORTED only for the needs
+    /// that are not configured here.
+    fn assert_clean(report: &Report, unsupported_ok: &[&str]) {
+        for case in &report.cases {
+            let ok = match case.verdict {
+                Verdict::Ok => case.level != Level::Info,
+                Verdict::Informational => case.level == Level::Info,
+                Verdict::Unsupported => unsupported_ok.contains(&case.id.as_str()),
+                _ => false,
+            };
+            assert!(
+                ok,
+                "{}: {} {} (observed: {})",
+                case.id,
+                case.verdict.as_str(),
+                case.message,
+                case.observed
+            );
+        }
+        assert!(report.notes.is_empty(), "{:?}", report.notes);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_reference_receiver_passes_for_each_key_set_scheme() {
+        for scheme in [SigningScheme::V1aJwks, SigningScheme::Jwt] {
+            let ks = key_set(scheme).await;
+            let policy = CachePolicy::default().min_refetch_interval(Duration::from_secs(1));
+            let cache = Arc::new(JwksCache::new(&ks.url(), policy).unwrap());
+            let verifier = JwksVerifier::new().audience(AUD);
+            let server = spawn(
+                ServeConfig::with_async_authenticator(JwksAuthenticator::new(cache, verifier))
+                    .addr(loopback())
+                    .log(LogSink::Off),
+            )
+            .await
+            .unwrap();
+            let report = run(keys_for(&ks), &server.base_url(), &server.observe_url()).await;
+            assert_clean(&report, &["jwt/wrong-issuer", "jwt/body-replay-bound"]);
+            assert!(
+                report
+                    .cases
+                    .iter()
+                    .any(|c| c.id == "jwks/key-removed" && c.verdict == Verdict::Ok)
+            );
+            if scheme == SigningScheme::Jwt {
+                // Google-shaped tokens replayed with another body: accepted, and said why.
+                let replay = report
+                    .cases
+                    .iter()
+                    .find(|c| c.id == "jwt/body-replay")
+                    .unwrap();
+                assert_eq!(replay.verdict, Verdict::Informational);
+                assert!(
+                    replay
+                        .message
+                        .contains("nothing binds this token to the body"),
+                    "{}",
+                    replay.message
+                );
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn flawed_key_set_receivers_are_caught_in_their_family() {
+        let expectations: [(GeminiFlaw, &[&str]); 5] = [
+            (GeminiFlaw::AcceptsAlgNone, &["jwt/alg-none"]),
+            (GeminiFlaw::AlgFromToken, &["jwt/hs256-public-key"]),
+            (GeminiFlaw::SkipsExp, &["jwt/expired"]),
+            (GeminiFlaw::SkipsAud, &["jwt/wrong-audience"]),
+            (GeminiFlaw::NeverRefetches, &["jwks/key-added"]),
+        ];
+        for (flaw, must_fail) in expectations {
+            let ks = key_set(SigningScheme::Jwt).await;
+            let r = spawn_gemini_flawed(
+                flaw,
+                GeminiKeys::Jwks {
+                    url: ks.url(),
+                    audience: AUD.into(),
+                },
+            )
+            .await;
+            let report = run(keys_for(&ks), &r.base_url, &r.observe_url).await;
+            let failed = failed(&report);
+            for id in must_fail {
+                assert!(
+                    failed.contains(id),
+                    "{flaw:?}: {id} not FAILED; FAILED: {failed:?}"
+                );
+            }
+            for id in &failed {
+                assert!(
+                    id.starts_with(&format!("{}/", flaw.family())) || id.starts_with("response/"),
+                    "{flaw:?}: {id} FAILED outside its family"
+                );
+            }
+            assert_eq!(report.exit_code(), hookspec::exit::FINDINGS);
+        }
+        // The never-refetching receiver also misses rotation with v1a entries.
+        let ks = key_set(SigningScheme::V1aJwks).await;
+        let r = spawn_gemini_flawed(
+            GeminiFlaw::NeverRefetches,
+            GeminiKeys::Jwks {
+                url: ks.url(),
+                audience: AUD.into(),
+            },
+        )
+        .await;
+        let report = run(keys_for(&ks), &r.base_url, &r.observe_url).await;
+        assert_eq!(failed(&report), ["jwks/key-added"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_v1a_receiver_taking_an_hmac_keyed_with_its_public_key_is_caught() {
+        let key = ed(4);
+        let keys = Keys {
+            secrets: Vec::new(),
+            revoked: None,
+            signing_key: Some(key.clone()),
+            key_set: None,
+        };
+        assert_eq!(keys.scheme(), SigningScheme::V1a);
+        let r = spawn_gemini_flawed(
+            GeminiFlaw::V1HmacWithPublicKey,
+            GeminiKeys::PublicKey(key.public_key()),
+        )
+        .await;
+        let report = run(keys.clone(), &r.base_url, &r.observe_url).await;
+        let failed = failed(&report);
+        assert!(failed.contains(&"v1a/v1-hmac-public-key"), "{failed:?}");
+        assert!(
+            failed
+                .iter()
+                .all(|id| id.starts_with("v1a/") || id.starts_with("response/")),
+            "{failed:?}"
+        );
+        // The reference receiver with the same key passes.
+        let server = spawn(
+            ServeConfig::new(hookspec::Verifier::new().with_public_key(key.public_key()))
+                .addr(loopback())
+                .log(LogSink::Off),
+        )
+        .await
+        .unwrap();
+        let report = run(keys, &server.base_url(), &server.observe_url()).await;
+        assert_clean(&report, &[]);
+    }
+
+    fn summary(stdout: &str) -> &str {
+        stdout
+            .lines()
+            .rev()
+            .find(|l| l.contains(" cases: "))
+            .unwrap_or("")
+    }
+
+    #[test]
+    fn cli_check_with_no_url_passes_for_every_scheme() {
+        for scheme in ["v1", "v1a", "v1a-jwks", "jwt"] {
+            let out = hookspec()
+                .args(["check", "--scheme", scheme])
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{scheme}: {stdout}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let line = summary(&stdout);
+            assert!(
+                line.contains(" 0 NON-STRICT")
+                    && line.contains(" 0 UNSUPPORTED")
+                    && line.contains(" 0 FAILED"),
+                "{scheme}: {line}"
+            );
+            assert!(
+                stdout.contains(&format!("scheme {scheme}")) || scheme == "v1",
+                "{stdout}"
+            );
+        }
+    }
+
+    /// A free loopback port (released before use; fine for a test).
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn cli_check_against_a_separate_serve_for_each_key_set_scheme() {
+        for scheme in ["v1a-jwks", "jwt"] {
+            let port = free_port();
+            let jwks = format!("http://127.0.0.1:{port}/.well-known/jwks.json");
+            let mut serve_args = vec![
+                "--scheme",
+                scheme,
+                "--jwks",
+                &jwks,
+                "--jwks-refetch-interval",
+                "1s",
+            ];
+            let mut check_args = vec!["--scheme", scheme, "--jwks-listen"];
+            let listen = format!("127.0.0.1:{port}");
+            check_args.push(&listen);
+            if scheme == "jwt" {
+                serve_args.extend([
+                    "--jwt-audience",
+                    AUD,
+                    "--jwt-issuer",
+                    "https://issuer.example",
+                ]);
+                check_args.extend([
+                    "--jwt-audience",
+                    AUD,
+                    "--jwt-issuer",
+                    "https://issuer.example",
+                ]);
+            }
+            let (child, url) = serve_cli(&serve_args);
+            let observe = format!("{url}_hookspec/observed");
+            let out = hookspec()
+                .args(["check", &url, "--observe", &observe, "--strict"])
+                .args(&check_args)
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{scheme}: {stdout}{stderr}");
+            assert!(stderr.contains(&jwks), "{stderr}");
+            let line = summary(&stdout);
+            let unsupported = if scheme == "jwt" {
+                " 1 UNSUPPORTED"
+            } else {
+                " 0 UNSUPPORTED"
+            };
+            assert!(
+                line.contains(" 0 FAILED") && line.contains(unsupported),
+                "{scheme}: {line}"
+            );
+            stop(child);
+        }
+        let _ = ISS;
+    }
+
+    #[test]
+    fn cli_check_refuses_mismatched_scheme_flags_with_exit_2() {
+        for args in [
+            vec![
+                "check",
+                "http://127.0.0.1:9/",
+                "--scheme",
+                "jwt",
+                "--jwt-audience",
+                AUD,
+            ],
+            vec![
+                "check",
+                "http://127.0.0.1:9/",
+                "--scheme",
+                "jwt",
+                "--jwks-listen",
+                "127.0.0.1:0",
+            ],
+            vec!["check", "http://127.0.0.1:9/", "--scheme", "v1a"],
+            vec!["check", "http://127.0.0.1:9/", "--scheme", "v1a-jwks"],
+            vec![
+                "check",
+                "http://127.0.0.1:9/",
+                "--scheme",
+                "v1",
+                "--secret",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                "--jwks-listen",
+                "127.0.0.1:0",
+            ],
+            vec!["check", "--scheme", "v1a-jwks", "--jwt-audience", AUD],
+            vec!["check", "--scheme", "jwt", "--jwks-listen", "127.0.0.1:0"],
+            vec!["check", "--scheme", "nope"],
+        ] {
+            let out = hookspec().args(&args).output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_gemini_table_matches_the_catalogue() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let section = readme
+            .split("### Checking an endpoint for each scheme")
+            .nth(1)
+            .and_then(|s| s.split("**Rotation.**").next())
+            .expect("the Gemini check section");
+        let rows: Vec<(&str, &str)> = section
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| {
+                let (id, rest) = l.split_once("` | ")?;
+                Some((id, rest.split(" | ").next()?))
+            })
+            .collect();
+        let mut cases: Vec<(&str, &str)> = vec![("v1a/v1-hmac-public-key", "MUST")];
+        cases.extend(
+            hookspec::cases::catalogue()
+                .iter()
+                .filter(|c| ["jwks", "jwt"].contains(&c.family()))
+                .map(|c| (c.id, c.level.as_str())),
+        );
+        assert_eq!(
+            rows, cases,
+            "regenerate the table from `hookspec check --scheme jwt --list`"
+        );
+    }
+
+    #[test]
+    fn cli_check_replays_the_gemini_vectors_against_the_embedded_receiver() {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let jwt = format!("{dir}/vectors/jwt.json");
+        let v1a = format!("{dir}/vectors/v1a-jwks.json");
+        let out = hookspec()
+            .args(["check", "--vectors", &jwt, "--vectors", &v1a])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}");
+        let line = summary(&stdout);
+        assert!(
+            line.starts_with("123 cases: ")
+                && line.contains(" 0 FAILED")
+                && line.contains(" 0 UNSUPPORTED"),
+            "{line}"
+        );
+        // A live endpoint cannot be pointed at each group's key set.
+        let out = hookspec()
+            .args(["check", "http://127.0.0.1:9/", "--vectors", &jwt])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(summary(&stdout).contains(" 0 FAILED"), "{stdout}");
+        assert!(
+            stdout.contains("replay against the embedded receiver only"),
+            "{stdout}"
+        );
+        let out = hookspec()
+            .args([
+                "check",
+                "--scheme",
+                "jwt",
+                "--export-vectors",
+                "/tmp/hookspec-never-written",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+    }
+}

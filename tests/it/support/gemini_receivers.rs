@@ -5,8 +5,8 @@
 //! family [`GeminiFlaw::family`] names.
 //!
 //! Everything a flaw does not touch is the reference behaviour: the library
-//! [`JwksVerifier`] behind a [`JwksCache`] (refetch on a miss, no rate limit so tests stay
-//! fast) or the [`Verifier`] for a static public key, rejections answered with the
+//! [`JwksVerifier`] behind a [`JwksCache`] (refetch on a miss, at most once a second so
+//! tests stay fast) or the [`Verifier`] for a static public key, rejections answered with the
 //! reference statuses, an id store acting once per id. The flaws that accept forgeries are
 //! fallbacks after the reference refused, so genuine deliveries still pass.
 
@@ -117,7 +117,7 @@ pub async fn spawn_gemini_flawed(flaw: GeminiFlaw, keys: GeminiKeys) -> GeminiRe
                     .default_ttl(never)
                     .max_ttl(never)
             } else {
-                CachePolicy::default().min_refetch_interval(Duration::ZERO)
+                CachePolicy::default().min_refetch_interval(Duration::from_secs(1))
             };
             Auth::Jwks(
                 JwksCache::new(&url, policy).expect("a loopback key set URL"),
