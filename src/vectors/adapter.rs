@@ -84,6 +84,7 @@ pub struct AdapterProcess {
     to_child: Option<Sender<String>>,
     from_child: Receiver<Result<String, String>>,
     stderr: Arc<Mutex<VecDeque<u8>>>,
+    stderr_reader: Option<thread::JoinHandle<()>>,
     timeout: Duration,
 }
 
@@ -119,13 +120,14 @@ impl AdapterProcess {
         thread::spawn(move || read_lines(stdout, line_tx));
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let tail_writer = Arc::clone(&tail);
-        thread::spawn(move || keep_tail(stderr, tail_writer));
+        let stderr_reader = thread::spawn(move || keep_tail(stderr, tail_writer));
         Ok(Self {
             command: command.to_string(),
             child,
             to_child: Some(to_child),
             from_child,
             stderr: tail,
+            stderr_reader: Some(stderr_reader),
             timeout,
         })
     }
@@ -178,10 +180,26 @@ impl AdapterProcess {
             |s| s.to_string(),
         );
         self.stop();
+        self.drain_stderr();
         AdapterError::Exited {
             vector,
             status,
             stderr: self.stderr_tail(),
+        }
+    }
+
+    /// Once the adapter is gone, lets the stderr reader reach end of file (at most 1 s), so
+    /// the last words of an adapter that died are in the message, not racing with it.
+    fn drain_stderr(&mut self) {
+        let Some(reader) = self.stderr_reader.take() else {
+            return;
+        };
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !reader.is_finished() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        if reader.is_finished() {
+            let _ = reader.join();
         }
     }
 
