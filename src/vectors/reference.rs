@@ -71,7 +71,7 @@ fn respond_jwks(request: &Request) -> Response {
     let Some(document) = &request.jwks else {
         return reject("no key set (jwks) in the request", true);
     };
-    let jwks = match Jwks::parse(document.to_string().as_bytes()) {
+    let jwks = match parsed_jwks(document) {
         Ok(jwks) => jwks,
         Err(e) => return reject(e.code(), true),
     };
@@ -97,4 +97,28 @@ fn respond_jwks(request: &Request) -> Response {
         },
         Err(e) => reject(e.code(), false),
     }
+}
+
+/// A group's key set, parsed once per process (every test of a group carries the same
+/// document, and RSA key validation dominates the cost of a JWT vector). At most 16 sets
+/// are kept.
+fn parsed_jwks(
+    document: &serde_json::Value,
+) -> Result<std::sync::Arc<Jwks>, crate::key::JwksError> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, Arc<Jwks>>>> = OnceLock::new();
+    let text = document.to_string();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(jwks) = cache.lock().ok().and_then(|c| c.get(&text).cloned()) {
+        return Ok(jwks);
+    }
+    let jwks = Arc::new(Jwks::parse(text.as_bytes())?);
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= 16 {
+            c.clear();
+        }
+        c.insert(text, Arc::clone(&jwks));
+    }
+    Ok(jwks)
 }

@@ -283,7 +283,7 @@ impl Context<'_> {
         };
         let mut token = match &spec.sign {
             JwtSign::Rs256(pem) => {
-                let key = RsaSigningKey::from_pem(pem).map_err(|e| bad_key(e.code()))?;
+                let key = rsa_key(pem).map_err(|e| bad_key(e.code()))?;
                 let input = jwt::signing_input(header, claims);
                 jwt::compact(header, claims, &key.sign_rs256(input.as_bytes()))
             }
@@ -302,6 +302,30 @@ impl Context<'_> {
         Ok(token)
     }
 }
+
+/// The RSA key of a PEM text, parsed once per process: a corpus names the same few keys
+/// in every JWT template, and parsing (with its CRT precomputation) costs more than
+/// signing. At most [`RSA_CACHE_MAX`] keys are kept.
+fn rsa_key(pem: &str) -> Result<RsaSigningKey, crate::key::KeyError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, RsaSigningKey>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(key) = cache.lock().ok().and_then(|c| c.get(pem).cloned()) {
+        return Ok(key);
+    }
+    let key = RsaSigningKey::from_pem(pem)?;
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= RSA_CACHE_MAX {
+            c.clear();
+        }
+        c.insert(pem.to_string(), key.clone());
+    }
+    Ok(key)
+}
+
+/// How many parsed RSA keys [`rsa_key`] keeps.
+const RSA_CACHE_MAX: usize = 16;
 
 fn apply_token(token: &str, m: &TokenMutation) -> Result<String, &'static str> {
     let chars: Vec<char> = token.chars().collect();
