@@ -84,8 +84,14 @@ pub struct AdapterProcess {
     to_child: Option<Sender<String>>,
     from_child: Receiver<Result<String, String>>,
     stderr: Arc<Mutex<VecDeque<u8>>>,
+    /// Disconnects when the stderr reader has read to the end (the adapter closed it).
+    stderr_done: Receiver<()>,
     timeout: Duration,
 }
+
+/// How long an error report waits for the adapter's last error output to be read after
+/// the adapter exited or was stopped.
+const STDERR_DRAIN: Duration = Duration::from_millis(500);
 
 impl AdapterProcess {
     /// Starts `command` with `sh -c`, in its own process group.
@@ -119,13 +125,18 @@ impl AdapterProcess {
         thread::spawn(move || read_lines(stdout, line_tx));
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let tail_writer = Arc::clone(&tail);
-        thread::spawn(move || keep_tail(stderr, tail_writer));
+        let (done_tx, stderr_done) = mpsc::channel::<()>();
+        thread::spawn(move || {
+            keep_tail(stderr, tail_writer);
+            drop(done_tx);
+        });
         Ok(Self {
             command: command.to_string(),
             child,
             to_child: Some(to_child),
             from_child,
             stderr: tail,
+            stderr_done,
             timeout,
         })
     }
@@ -186,6 +197,8 @@ impl AdapterProcess {
     }
 
     fn stderr_tail(&self) -> String {
+        // The adapter is gone: give the reader thread a moment to take its last words.
+        let _ = self.stderr_done.recv_timeout(STDERR_DRAIN);
         let tail = self
             .stderr
             .lock()
