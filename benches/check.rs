@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use hookspec::cases::duplicate::BURST;
-use hookspec::cases::{Ctx, Keys, catalogue};
+use hookspec::cases::{Ctx, Keys, catalogue_for};
 use hookspec::check::{self, Config, select::select};
 use hookspec::serve::{LogSink, RunningServer, ServeConfig, spawn};
 use hookspec::{Secret, Verifier};
@@ -24,6 +24,7 @@ fn keys() -> Keys {
         secrets: vec![s(1), s(2)],
         revoked: Some(s(3)),
         signing_key: Some(hookspec::SigningKey::from_seed(&[4; 32])),
+        key_set: None,
     }
 }
 
@@ -34,7 +35,12 @@ fn config(server: &RunningServer, patterns: &[&str]) -> Config {
         keys: keys(),
         observe: Some(server.observe_url()),
         strict: false,
-        cases: select(catalogue(), &patterns, &[]).expect("patterns match"),
+        cases: select(
+            catalogue_for(hookspec::gemini::SigningScheme::V1),
+            &patterns,
+            &[],
+        )
+        .expect("patterns match"),
         concurrency: check::DEFAULT_CONCURRENCY,
         timeout: check::DEFAULT_TIMEOUT,
         repro_dir: None,

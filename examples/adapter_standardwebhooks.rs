@@ -12,9 +12,9 @@
 //! How the crate is used, as a Rust receiver would: one `Webhook::new(secret)` per trusted
 //! secret (a delivery is accepted when any of them verifies it), the request headers in an
 //! `http::HeaderMap` (repeated fields appended, as hyper delivers them), the raw body bytes.
-//! The crate has no Ed25519 (`v1a`) support: requests with public keys are answered
-//! `unsupported`. A panic inside the crate is caught and reported as a rejection whose error
-//! starts with `panic:`.
+//! The crate has no Ed25519 (`v1a`) support: requests with public keys, and the Gemini
+//! key-set schemes (`v1a-jwks`, `jwt`), are answered `unsupported`. A panic inside the
+//! crate is caught and reported as a rejection whose error starts with `panic:`.
 
 use std::io::{BufRead as _, Write as _};
 
@@ -61,6 +61,11 @@ fn respond(request: &Request, accept: bool, error: Option<String>) -> Response {
 }
 
 fn answer(request: &Request) -> Response {
+    if request.scheme != "v1" && request.scheme != "v1a" {
+        let mut r = respond(request, false, None);
+        r.unsupported = Some("the standardwebhooks crate has no JWKS or JWT support".into());
+        return r;
+    }
     if !request.public_keys.is_empty() {
         let mut r = respond(request, false, None);
         r.unsupported = Some("the standardwebhooks crate has no v1a (Ed25519) support".into());

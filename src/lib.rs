@@ -37,6 +37,7 @@
 pub mod clock;
 pub mod delivery;
 pub mod exit;
+pub mod gemini;
 pub mod header;
 #[cfg(feature = "jwks")]
 pub mod jwt;
@@ -50,6 +51,8 @@ pub mod cases;
 pub mod check;
 #[cfg(feature = "cli")]
 pub mod jwks_cache;
+#[cfg(feature = "cli")]
+pub mod jwks_host;
 #[cfg(feature = "cli")]
 pub mod listen;
 #[cfg(feature = "cli")]

@@ -112,11 +112,31 @@ pub struct Message<'a> {
     pub content_type: &'a str,
 }
 
+/// What signs each attempt: the whole `webhook-signature` value for an id, a timestamp and
+/// the body. A [`Signer`] gives a `v1`/`v1a` entry list; a [`crate::jwt::JwtSigner`] an
+/// RS256 JWT (Gemini's documented per-request scheme).
+pub trait SignAttempt {
+    /// The `webhook-signature` value for one attempt.
+    fn signature(&self, id: &str, timestamp: u64, body: &[u8]) -> Result<String, SignError>;
+}
+
+impl SignAttempt for Signer {
+    fn signature(&self, id: &str, timestamp: u64, body: &[u8]) -> Result<String, SignError> {
+        self.sign(id, timestamp, body)
+    }
+}
+
+impl SignAttempt for crate::jwt::JwtSigner {
+    fn signature(&self, id: &str, timestamp: u64, body: &[u8]) -> Result<String, SignError> {
+        self.sign(id, timestamp, body)
+    }
+}
+
 /// Delivers `message` to `url`, retrying per `policy`; `on_attempt` sees each attempt.
-pub async fn deliver(
+pub async fn deliver<S: SignAttempt + ?Sized>(
     client: &reqwest::Client,
     url: &str,
-    signer: &Signer,
+    signer: &S,
     message: &Message<'_>,
     policy: &RetryPolicy,
     mut on_attempt: impl FnMut(&Attempt),
@@ -124,7 +144,7 @@ pub async fn deliver(
     let mut attempts = Vec::new();
     for number in 1..=policy.retries.saturating_add(1) {
         let timestamp = unix_now();
-        let signature = signer.sign(message.id, timestamp, message.body)?;
+        let signature = signer.signature(message.id, timestamp, message.body)?;
         let started = Instant::now();
         let response = client
             .post(url)

@@ -20,7 +20,7 @@ const SHIFTS: [u64; 2] = [12_345, 315_569_520];
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
-    for name in ["v1.json", "v1a.json"] {
+    for name in ["v1.json", "v1a.json", "v1a-jwks.json", "jwt.json"] {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("vectors")
             .join(name);
@@ -57,7 +57,7 @@ fn answer(
         None => request(test),
     }
     .map_err(|e| format!("render: {e}"))?;
-    let request = Request::new(scheme, &group.secrets, &group.public_keys, test, &req);
+    let request = Request::for_group(scheme, group, test, &req);
     let response = reference::respond(&request);
     let ok = reference_matches(test.result, test.error.as_deref(), &response);
     if !ok {

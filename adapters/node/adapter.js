@@ -8,7 +8,8 @@
 // secret (accepted when any verifies), the headers as an object (repeated fields joined with
 // ", ", as Node's req.headers does), the raw body as a Buffer, `jsonParse: false`
 // (verification only). The request's `now` is injected by replacing `Date.now`. The package
-// has no Ed25519 (v1a) support: requests with public keys are answered `unsupported`. An
+// has no Ed25519 (v1a) support: requests with public keys, and the Gemini key-set schemes
+// (`v1a-jwks`, `jwt`), are answered `unsupported`. An
 // error other than WebhookVerificationError is a rejection whose error starts with
 // `exception:`.
 "use strict";
@@ -22,6 +23,9 @@ Date.now = () => now * 1000;
 
 function answer(req) {
   const out = { tcId: req.tcId };
+  if (req.scheme !== "v1" && req.scheme !== "v1a") {
+    return { ...out, accept: false, unsupported: "standardwebhooks (Node) has no JWKS or JWT support" };
+  }
   if (req.public_keys.length > 0) {
     return { ...out, accept: false, unsupported: "standardwebhooks (Node) has no v1a (Ed25519) support" };
   }

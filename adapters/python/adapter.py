@@ -9,7 +9,7 @@ when any verifies), the request headers as a dict (repeated fields joined with "
 frameworks present them), the raw body bytes, `json_parse=False` (verification only).
 The request's `now` is injected by replacing the package's `datetime` with a subclass
 whose `now()` returns it. The package has no Ed25519 (v1a) support: requests with public
-keys are answered `unsupported`. An exception other than WebhookVerificationError is a
+keys, and the Gemini key-set schemes (`v1a-jwks`, `jwt`), are answered `unsupported`. An exception other than WebhookVerificationError is a
 rejection whose error starts with `exception:`.
 """
 
@@ -35,6 +35,9 @@ webhooks.datetime = FixedDatetime
 
 def answer(req):
     out = {"tcId": req["tcId"]}
+    if req["scheme"] not in ("v1", "v1a"):
+        out.update(accept=False, unsupported="standardwebhooks (Python) has no JWKS or JWT support")
+        return out
     if req["public_keys"]:
         out.update(accept=False, unsupported="standardwebhooks (Python) has no v1a (Ed25519) support")
         return out

@@ -198,6 +198,7 @@ mod tests {
             secrets: vec![crate::Secret::from_bytes(&[1; 32]).unwrap()],
             revoked: None,
             signing_key: None,
+            key_set: None,
         };
         for case in cases() {
             if case.level != Level::Must
@@ -234,6 +235,7 @@ mod tests {
             secrets: vec![crate::Secret::from_bytes(&[1; 32]).unwrap()],
             revoked: None,
             signing_key: None,
+            key_set: None,
         };
         let case = cases().into_iter().find(|c| c.id == "body/large").unwrap();
         let super::super::Kind::Each { plan, .. } = case.kind else {

@@ -17,6 +17,9 @@ pub mod body;
 pub mod duplicate;
 pub mod headers;
 pub mod judge;
+pub mod jwks;
+pub mod jwt;
+pub mod keyset;
 pub mod response;
 pub mod rotation;
 pub mod signature;
@@ -31,6 +34,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::clock::unix_now;
 use crate::delivery::Delivery;
+use crate::gemini::{Event, SigningScheme};
 use crate::key::Secret;
 use crate::report::{BugClass, Level, Observed, Verdict};
 use crate::sign::entry_v1;
@@ -75,13 +79,17 @@ impl Case {
             Kind::Window(direction) => direction.expected().to_string(),
             Kind::Effects { expected, .. } => (*expected).to_string(),
             Kind::Audit(audit) => audit.expected().to_string(),
+            Kind::KeySet(check) => check.expected().to_string(),
         }
     }
 
     /// Whether the case sends deliveries whose effects other cases observe, or depends on
     /// the whole run: such cases run one at a time, after the independent ones.
     pub fn is_stateful(&self) -> bool {
-        matches!(self.kind, Kind::Effects { .. } | Kind::Audit(_))
+        matches!(
+            self.kind,
+            Kind::Effects { .. } | Kind::Audit(_) | Kind::KeySet(_)
+        )
     }
 }
 
@@ -98,6 +106,12 @@ pub enum Need {
     RevokedSecret,
     /// Needs `--signing-key` (the endpoint trusts its public key).
     SigningKey,
+    /// Needs hookspec's own key set (`--scheme v1a-jwks` or `jwt`).
+    KeySet,
+    /// Needs `--jwt-issuer` (the endpoint requires an issuer).
+    JwtIssuer,
+    /// Needs `--jwt-body-binding` (the endpoint verifies hookspec's `body_sha256` claim).
+    JwtBodyBinding,
 }
 
 impl Need {
@@ -109,6 +123,9 @@ impl Need {
             Self::TwoSecrets => "2 × --secret",
             Self::RevokedSecret => "--revoked-secret",
             Self::SigningKey => "--signing-key",
+            Self::KeySet => "--scheme v1a-jwks|jwt",
+            Self::JwtIssuer => "--jwt-issuer",
+            Self::JwtBodyBinding => "--jwt-body-binding",
         }
     }
 
@@ -127,6 +144,13 @@ impl Need {
             }
             Self::SigningKey => {
                 "needs the Ed25519 signing key whose public key the endpoint trusts: pass --signing-key whsk_…"
+            }
+            Self::KeySet => {
+                "needs an endpoint that takes its keys from hookspec's key set: run with --scheme v1a-jwks or --scheme jwt and --jwks-listen ADDR"
+            }
+            Self::JwtIssuer => "needs the issuer the endpoint requires: pass --jwt-issuer ISS",
+            Self::JwtBodyBinding => {
+                "needs an endpoint that verifies hookspec's body_sha256 claim: pass --jwt-body-binding (Google documents no body binding, so this is optional)"
             }
         }
     }
@@ -158,6 +182,9 @@ pub enum Kind {
     },
     /// A judgement over every delivery of the run (runs last).
     Audit(Audit),
+    /// A check that changes hookspec's published key set during the run, or reads what
+    /// its key server saw (runs one at a time, after the independent cases).
+    KeySet(jwks::KeySetCheck),
 }
 
 /// The answer a case expects to each of its deliveries.
@@ -438,6 +465,20 @@ pub struct Keys {
     pub revoked: Option<Secret>,
     /// An Ed25519 key whose public key the endpoint trusts (`v1a`).
     pub signing_key: Option<crate::key::SigningKey>,
+    /// hookspec's own key set, served for the endpoint to fetch (`v1a-jwks`, `jwt`).
+    pub key_set: Option<keyset::KeySet>,
+}
+
+impl Keys {
+    /// The scheme ordinary deliveries are signed with: the key set's scheme when there is
+    /// one; `v1a` with a signing key and no secret; `v1` otherwise.
+    pub fn scheme(&self) -> SigningScheme {
+        match (&self.key_set, &self.signing_key) {
+            (Some(set), _) => set.scheme,
+            (None, Some(_)) if self.secrets.is_empty() => SigningScheme::V1a,
+            _ => SigningScheme::V1,
+        }
+    }
 }
 
 /// What a case's plan may use: the keys, the clock, and fresh ids.
@@ -482,13 +523,18 @@ impl<'a> Ctx<'a> {
         )
     }
 
-    /// The default body: a small JSON event naming the case.
+    /// The default body: a realistic Gemini API event (one of the seven types, chosen by
+    /// the case id) whose resource is named after the case, e.g.
+    /// `{"type":"batch.failed","version":"v1","timestamp":"…","data":{"id":"batches/hookspec-check-v1a-valid",…}}`.
     pub fn body(&self) -> Vec<u8> {
-        format!(
-            "{{\"type\":\"hookspec.check\",\"data\":{{\"case\":\"{}\"}}}}",
-            self.case
+        let pick = self.case.bytes().fold(0usize, |h, b| {
+            h.wrapping_mul(31).wrapping_add(usize::from(b))
+        });
+        let event = Event::ALL[pick % Event::ALL.len()];
+        event.body(
+            &format!("hookspec-check-{}", self.case.replace('/', "-")),
+            self.now(),
         )
-        .into_bytes()
     }
 
     /// The current secret (the first `--secret`).
@@ -517,9 +563,31 @@ impl<'a> Ctx<'a> {
             .expect("cases that need a signing key only run with one")
     }
 
-    /// A `v1,` entry over any bytes with the current secret.
+    /// The key set. Only called by cases that declare [`Need::KeySet`].
+    pub fn key_set(&self) -> &'a keyset::KeySet {
+        self.keys
+            .key_set
+            .as_ref()
+            .expect("cases that need a key set only run with one")
+    }
+
+    /// The `webhook-signature` of a valid delivery over any bytes, in the run's scheme
+    /// ([`Keys::scheme`]): a `v1,` entry with the current secret, a `v1a,` entry with the
+    /// signing key or the key set's primary key, or an RS256 token by the primary key.
     pub fn sign(&self, id: &str, timestamp: &str, body: &[u8]) -> String {
-        entry_v1(self.secret(), id.as_bytes(), timestamp.as_bytes(), body)
+        match (
+            self.keys.scheme(),
+            &self.keys.key_set,
+            &self.keys.signing_key,
+        ) {
+            (SigningScheme::V1aJwks | SigningScheme::Jwt, Some(set), _) => {
+                set.signature(&set.primary, id, timestamp, body)
+            }
+            (SigningScheme::V1a, _, Some(key)) => {
+                crate::sign::entry_v1a(key, id.as_bytes(), timestamp.as_bytes(), body)
+            }
+            _ => entry_v1(self.secret(), id.as_bytes(), timestamp.as_bytes(), body),
+        }
     }
 
     /// A valid delivery: fresh id, now, the default body, signed with the current secret.
@@ -584,11 +652,38 @@ pub fn catalogue() -> Vec<Case> {
     all.extend(duplicate::cases());
     all.extend(response::cases());
     all.extend(v1a::cases());
+    all.extend(jwks::cases());
+    all.extend(jwt::cases());
     all
 }
 
+/// Whether `case` applies to an endpoint of `scheme`. The seven Standard Webhooks families
+/// are written for `v1` secrets; under another scheme only their run-wide audits apply.
+/// `v1a` applies wherever an Ed25519 key signs (`v1` with `--signing-key`, `v1a`,
+/// `v1a-jwks`); `jwks` to the key-set schemes (some of its cases to one of them, see
+/// [`jwks::applies`]); `jwt` to `jwt`.
+pub fn applies(case: &Case, scheme: SigningScheme) -> bool {
+    match case.family() {
+        "v1a" => matches!(
+            scheme,
+            SigningScheme::V1 | SigningScheme::V1a | SigningScheme::V1aJwks
+        ),
+        "jwks" => jwks::applies(case.id, scheme),
+        "jwt" => scheme == SigningScheme::Jwt,
+        _ => scheme == SigningScheme::V1 || matches!(case.kind, Kind::Audit(_)),
+    }
+}
+
+/// The catalogue for an endpoint of `scheme`, in report order.
+pub fn catalogue_for(scheme: SigningScheme) -> Vec<Case> {
+    catalogue()
+        .into_iter()
+        .filter(|case| applies(case, scheme))
+        .collect()
+}
+
 /// Families in report order.
-pub const FAMILIES: [&str; 8] = [
+pub const FAMILIES: [&str; 10] = [
     "headers",
     "signature",
     "timestamp",
@@ -597,6 +692,8 @@ pub const FAMILIES: [&str; 8] = [
     "duplicate",
     "response",
     "v1a",
+    "jwks",
+    "jwt",
 ];
 
 /// An [`Kind::Each`] case with the given expectation.
@@ -642,6 +739,7 @@ mod tests {
             ],
             revoked: Some(Secret::from_bytes(&[9; 32]).unwrap()),
             signing_key: Some(crate::key::SigningKey::from_seed(&[3; 32])),
+            key_set: None,
         }
     }
 
@@ -675,37 +773,98 @@ mod tests {
 
     #[test]
     fn every_plan_builds_valid_http_requests_with_fresh_ids() {
-        let keys = keys();
-        let mut ids = HashSet::new();
-        for case in catalogue() {
-            let mut cx = Ctx::new(&keys, "t", case.id);
-            let probes: Vec<Probe> = match &case.kind {
-                Kind::Each { plan, .. } => plan(&mut cx),
-                Kind::Effects { plan, .. } => plan(&mut cx)
-                    .steps
-                    .into_iter()
-                    .map(|s| match s {
-                        Step::Send(p) | Step::Burst(p, _) => p,
-                    })
-                    .collect(),
-                _ => continue,
+        // Every scheme's catalogue, with keys that meet every need.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut runs = vec![(SigningScheme::V1, keys())];
+        for scheme in [SigningScheme::V1aJwks, SigningScheme::Jwt] {
+            let settings = keyset::JwtSettings {
+                audience: "https://receiver.example/".into(),
+                issuer: Some("https://issuer.example".into()),
+                body_binding: true,
             };
-            assert!(!probes.is_empty(), "{} plans nothing", case.id);
-            let mut case_ids = HashSet::new();
-            for p in &probes {
-                p.delivery
-                    .validate()
-                    .unwrap_or_else(|e| panic!("{}: {e}", case.id));
-                if let Some(id) = p.delivery.webhook_id() {
-                    case_ids.insert(id);
+            let set = runtime
+                .block_on(keyset::KeySet::start(
+                    scheme,
+                    "t",
+                    ([127, 0, 0, 1], 0).into(),
+                    settings,
+                ))
+                .unwrap();
+            let signing_key = set.primary.ed25519().cloned();
+            runs.push((
+                scheme,
+                Keys {
+                    secrets: Vec::new(),
+                    revoked: None,
+                    signing_key,
+                    key_set: Some(set),
+                },
+            ));
+        }
+        for (scheme, keys) in &runs {
+            assert_eq!(keys.scheme(), *scheme);
+            let mut ids = HashSet::new();
+            for case in catalogue_for(*scheme) {
+                let mut cx = Ctx::new(keys, "t", case.id);
+                let probes: Vec<Probe> = match &case.kind {
+                    Kind::Each { plan, .. } => plan(&mut cx),
+                    Kind::Effects { plan, .. } => plan(&mut cx)
+                        .steps
+                        .into_iter()
+                        .map(|s| match s {
+                            Step::Send(p) | Step::Burst(p, _) => p,
+                        })
+                        .collect(),
+                    _ => continue,
+                };
+                assert!(!probes.is_empty(), "{} plans nothing", case.id);
+                let mut case_ids = HashSet::new();
+                for p in &probes {
+                    p.delivery
+                        .validate()
+                        .unwrap_or_else(|e| panic!("{}: {e}", case.id));
+                    if let Some(id) = p.delivery.webhook_id() {
+                        case_ids.insert(id);
+                    }
+                }
+                for id in case_ids {
+                    assert!(
+                        id.is_empty() || ids.insert(id.clone()),
+                        "{} reuses id {id} of another case",
+                        case.id
+                    );
                 }
             }
-            for id in case_ids {
-                assert!(
-                    id.is_empty() || ids.insert(id.clone()),
-                    "{} reuses id {id} of another case",
-                    case.id
-                );
+        }
+    }
+
+    #[test]
+    fn schemes_select_their_families() {
+        let families = |scheme| {
+            let mut f: Vec<&str> = catalogue_for(scheme).iter().map(Case::family).collect();
+            f.dedup();
+            f
+        };
+        assert_eq!(families(SigningScheme::V1), &FAMILIES[..8]);
+        assert_eq!(
+            families(SigningScheme::V1a),
+            ["duplicate", "response", "v1a"]
+        );
+        assert_eq!(
+            families(SigningScheme::V1aJwks),
+            ["duplicate", "response", "v1a", "jwks"]
+        );
+        assert_eq!(
+            families(SigningScheme::Jwt),
+            ["duplicate", "response", "jwks", "jwt"]
+        );
+        // Under the other schemes, only the run-wide audits of the v1 families remain.
+        for case in catalogue_for(SigningScheme::Jwt) {
+            if ["duplicate", "response"].contains(&case.family()) {
+                assert!(matches!(case.kind, Kind::Audit(_)), "{}", case.id);
             }
         }
     }

@@ -21,7 +21,7 @@ const L: [u8; 32] = [
 
 /// The `v1a` family.
 pub fn cases() -> Vec<Case> {
-    use BugClass::{AuthBypass, EdgeCase, Replay, Rotation};
+    use BugClass::{AuthBypass, EdgeCase, KeyConfusion, Replay, Rotation};
     use Expect::*;
     use Level::*;
     vec![
@@ -63,6 +63,16 @@ pub fn cases() -> Vec<Case> {
             "A v1a signature by an unknown key, its public key sent in a header, is rejected",
             "R10 (C65): trust only configured public keys, never one that comes with the request",
             untrusted,
+        )
+        .needs(Need::SigningKey),
+        each(
+            "v1a/v1-hmac-public-key",
+            Must,
+            KeyConfusion,
+            Reject,
+            "A v1 HMAC keyed with the Ed25519 public key's bytes is rejected",
+            "R10 (key confusion): the public key is public, so an HMAC keyed with it proves nothing; a v1a endpoint must not also run v1 with its public key as the secret",
+            hmac_with_public_key,
         )
         .needs(Need::SigningKey),
         each(
@@ -109,6 +119,45 @@ fn untrusted_with(d: Delivery, key: &SigningKey) -> Vec<Probe> {
             .header("webhook-public-key", key.public_key().to_whpk())
             .into(),
     ]
+}
+
+/// `v1,` entries keyed with the public key: its 32 raw bytes, and the text of its `whpk_`
+/// and bare base64 forms (what a receiver that reads "the key" as a secret would use).
+fn hmac_with_public_key(cx: &mut Ctx) -> Vec<Probe> {
+    let public = cx.signing_key().public_key();
+    let whpk = public.to_whpk();
+    let bare = whpk.trim_start_matches("whpk_").to_string();
+    [
+        (
+            "keyed with the 32 public key bytes",
+            public.as_bytes().to_vec(),
+        ),
+        ("keyed with the whpk_ text", whpk.into_bytes()),
+        ("keyed with the base64 text", bare.into_bytes()),
+    ]
+    .into_iter()
+    .map(|(label, key)| {
+        let d = cx.valid();
+        let id = d.webhook_id().unwrap_or_default();
+        let ts = d.first_text(WEBHOOK_TIMESTAMP).unwrap_or_default();
+        let tag = hmac_tag(
+            &key,
+            &crate::sign::signed_content(id.as_bytes(), ts.as_bytes(), &d.body),
+        );
+        super::probe(
+            label,
+            d.set(WEBHOOK_SIGNATURE, format!("v1,{}", STANDARD.encode(tag))),
+        )
+    })
+    .collect()
+}
+
+/// HMAC-SHA256 of `message` under any key bytes.
+fn hmac_tag(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{KeyInit as _, Mac as _};
+    let mut mac = crate::sign::HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// `entry` (`v1a,<base64>`) with its 64 signature bytes changed by `change`.

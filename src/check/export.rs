@@ -123,6 +123,9 @@ pub fn export(sent: &[Sent], catalogue: &[Case], keys: &Keys) -> Export {
             .iter()
             .map(|k| k.public_key().to_whpk())
             .collect(),
+        jwks: None,
+        jwt_audience: None,
+        jwt_issuer: None,
         tests,
     };
     let mut files = Vec::new();

@@ -7,6 +7,12 @@
 //! `--secret`) are `UNSUPPORTED`. Without a URL, each group is replayed against an embedded
 //! reference receiver configured with exactly that group's keys.
 //!
+//! Key-set files (`v1a-jwks`, `jwt`) replay against the embedded receiver only: each group
+//! gets hookspec's key server serving the group's `jwks` document as it is, and a reference
+//! receiver fetching it, accepting only the file's scheme, with the group's JWT audience
+//! and issuer. A live endpoint cannot be pointed at each group's key set, so those groups
+//! are `UNSUPPORTED` with a URL.
+//!
 //! Judgement is accept (2xx) versus reject (anything else): `valid` must be accepted,
 //! `invalid` rejected, and `acceptable` is recorded as `INFORMATIONAL`.
 
@@ -103,6 +109,9 @@ async fn replay_group(
     group: &TestGroup,
     tests: &[&TestVector],
 ) -> Result<Vec<CaseResult>, CheckError> {
+    if let Some(document) = &group.jwks {
+        return replay_key_set_group(replay, scheme, group, document, tests).await;
+    }
     let keys = match GroupKeys::parse(group) {
         Ok(keys) => keys,
         Err(why) => return Ok(unsupported_all(scheme, tests, &why)),
@@ -146,6 +155,53 @@ async fn replay_group(
             results
         }
     }
+}
+
+/// Replays a group whose receiver holds a key set (see the module documentation).
+async fn replay_key_set_group(
+    replay: &Replay,
+    scheme: &str,
+    group: &TestGroup,
+    document: &serde_json::Value,
+    tests: &[&TestVector],
+) -> Result<Vec<CaseResult>, CheckError> {
+    if matches!(replay.target, ReplayTarget::Url { .. }) {
+        let why = "key-set vectors (v1a-jwks, jwt) replay against the embedded receiver only: a live endpoint would have to fetch each group's key set";
+        return Ok(unsupported_all(scheme, tests, why));
+    }
+    let unreachable = |why: String| CheckError::Unreachable {
+        url: "embedded reference receiver".into(),
+        why,
+    };
+    let host =
+        crate::jwks_host::spawn_document(([127, 0, 0, 1], 0).into(), document.to_string(), 300)
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+    let cache = crate::jwks_cache::JwksCache::new(&host.url(), Default::default())
+        .map_err(|e| unreachable(e.to_string()))?;
+    let mut verifier = crate::verify::JwksVerifier::new()
+        .accept_v1a(scheme == "v1a-jwks")
+        .accept_jwt(scheme == "jwt");
+    if let Some(audience) = &group.jwt_audience {
+        verifier = verifier.audience(audience.clone());
+    }
+    if let Some(issuer) = &group.jwt_issuer {
+        verifier = verifier.issuer(issuer.clone());
+    }
+    let config = ServeConfig::with_async_authenticator(crate::serve::JwksAuthenticator::new(
+        std::sync::Arc::new(cache),
+        verifier,
+    ))
+    .addr(([127, 0, 0, 1], 0).into())
+    .log(LogSink::Off);
+    let server = crate::serve::spawn(config)
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
+    let target = Target::parse(&server.base_url())?;
+    let results = send_all(&target, scheme, tests, replay.timeout).await;
+    let _ = server.shutdown().await;
+    let _ = host.shutdown().await;
+    results
 }
 
 /// A group's keys, parsed as the strict profile parses them.

@@ -12,10 +12,13 @@ use super::http::Target;
 use super::observer::Observer;
 use super::repro::{BodyFiles, curl};
 use super::{CheckError, Config, Event};
+use crate::cases::jwks::{self, KeySetCheck, Retried};
+use crate::cases::keyset::{Key, KeySet};
 use crate::cases::{
     Answer, Audit, Case, Ctx, EffectRun, Expect, Judgement, Keys, Kind, Need, Probe, Sent, Step,
     StepResult, duplicate, judge, response, timestamp,
 };
+use crate::gemini::SigningScheme;
 use crate::report::{CaseResult, Observed, Verdict};
 
 /// Waits between observer reads while an accepted delivery shows no effect yet (an endpoint
@@ -37,7 +40,7 @@ impl Runner {
     /// Parses the URLs, reads the observer once, and sends one valid delivery to check that
     /// the endpoint answers and accepts the first secret.
     pub(super) async fn prepare(config: &Config) -> Result<Arc<Self>, CheckError> {
-        if config.keys.secrets.is_empty() {
+        if config.keys.scheme() == SigningScheme::V1 && config.keys.secrets.is_empty() {
             return Err(CheckError::NoSecret);
         }
         let target = Target::parse(&config.url)?;
@@ -78,11 +81,27 @@ impl Runner {
                 });
             }
             Answer::Status { code, .. } if !(200..300).contains(&code) => {
+                let (signed_with, suspect) = match runner.keys.scheme() {
+                    SigningScheme::V1 => ("the first --secret", "wrong secret"),
+                    SigningScheme::V1a => ("the --signing-key", "wrong signing key"),
+                    _ => (
+                        "hookspec's primary key, published in its key set",
+                        "not fetching the key set, a different audience or issuer",
+                    ),
+                };
                 runner.note(format!(
-                    "the endpoint rejected a fresh, valid delivery signed with the first --secret (status {code}): wrong secret, or the wrong URL? Every case that needs an accepted delivery fails."
+                    "the endpoint rejected a fresh, valid delivery signed with {signed_with} (status {code}): {suspect}, or the wrong URL? Every case that needs an accepted delivery fails."
                 ));
             }
             Answer::Status { .. } => {}
+        }
+        if let Some(ks) = &runner.keys.key_set
+            && ks.host.fetch_count() == 0
+        {
+            runner.note(format!(
+                "the endpoint did not fetch hookspec's key set at {} for the first delivery: configure it with that URL (--jwks-listen sets the address)",
+                ks.url()
+            ));
         }
         if runner.observer.is_none() {
             runner.note(
@@ -237,6 +256,17 @@ impl Runner {
             Need::TwoSecrets => self.keys.secrets.len() >= 2,
             Need::RevokedSecret => self.keys.revoked.is_some(),
             Need::SigningKey => self.keys.signing_key.is_some(),
+            Need::KeySet => self.keys.key_set.is_some(),
+            Need::JwtIssuer => self
+                .keys
+                .key_set
+                .as_ref()
+                .is_some_and(|ks| ks.jwt.issuer.is_some()),
+            Need::JwtBodyBinding => self
+                .keys
+                .key_set
+                .as_ref()
+                .is_some_and(|ks| ks.jwt.body_binding),
         };
         (!met).then(|| need.unsupported_reason())
     }
@@ -271,6 +301,135 @@ impl Runner {
                 }
             }
             Kind::Audit(audit) => self.audit(*audit).await,
+            Kind::KeySet(check) => match &self.keys.key_set {
+                Some(ks) => self.key_set_check(case, *check, ks).await,
+                None => Judgement::new(
+                    Verdict::Unsupported,
+                    Need::KeySet.unsupported_reason(),
+                    Observed::default(),
+                ),
+            },
+        }
+    }
+
+    /// Runs a check that changes the published key set or reads what the key server saw.
+    async fn key_set_check(&self, case: &Case, check: KeySetCheck, ks: &KeySet) -> Judgement {
+        let mut cx = Ctx::new(&self.keys, &self.tag, case.id);
+        let fetched = ks.host.fetch_count();
+        let since = || ks.host.fetch_count().saturating_sub(fetched);
+        match check {
+            KeySetCheck::KeyAdded => {
+                ks.publish(&[&ks.primary, &ks.rotation[0], &ks.rotation[1]]);
+                let added = self.retry(case.id, &mut cx, ks, &ks.rotation[1]).await;
+                jwks::judge_key_added(case.level, ks, &added, since())
+            }
+            KeySetCheck::KeyRemoved => {
+                let doomed = &ks.rotation[0];
+                let before = self
+                    .send_signed(
+                        case.id,
+                        &mut cx,
+                        doomed,
+                        "before its removal",
+                        Some(Expect::Accept),
+                    )
+                    .await;
+                ks.publish(&[&ks.primary, &ks.rotation[1], &ks.rotation[2]]);
+                let proof = self.retry(case.id, &mut cx, ks, &ks.rotation[2]).await;
+                let after = if proof.accepted() {
+                    self.send_signed(
+                        case.id,
+                        &mut cx,
+                        doomed,
+                        "after its removal",
+                        Some(Expect::Reject),
+                    )
+                    .await
+                } else {
+                    (proof.last.clone(), proof.answer.clone())
+                };
+                jwks::judge_key_removed(case.level, ks, &before, &proof, &after, since())
+            }
+            KeySetCheck::RefetchFlood => {
+                let started = Instant::now();
+                let mut last = None;
+                for n in 0..jwks::FLOOD {
+                    let p = crate::cases::probe(
+                        format!("unknown key #{}", n + 1),
+                        jwks::forged_unknown(&mut cx, n),
+                    );
+                    self.send(case.id, &p, Some(Expect::Reject)).await;
+                    last = Some(p.delivery);
+                }
+                let last = last.unwrap_or_else(|| crate::delivery::Delivery::post(Vec::new()));
+                jwks::judge_flood(case.level, since(), started.elapsed(), &last)
+            }
+            KeySetCheck::DecoyUntouched => {
+                let fetches = ks.host.decoy_fetch_count();
+                if fetches == 0 {
+                    Judgement::new(
+                        Verdict::Ok,
+                        format!(
+                            "the key set named by jku / x5u headers ({}) was never fetched",
+                            ks.host.decoy_url()
+                        ),
+                        Observed::default(),
+                    )
+                } else {
+                    Judgement::new(
+                        crate::cases::breach(case.level),
+                        format!(
+                            "the endpoint fetched the key set named by a token's jku or x5u header ({}) {fetches} time(s): it follows URLs chosen by whoever sends a token",
+                            ks.host.decoy_url()
+                        ),
+                        Observed::default(),
+                    )
+                }
+            }
+            KeySetCheck::BodyReplay => {
+                let (original, replay) = crate::cases::jwt::body_replay_pair(&mut cx);
+                let first = crate::cases::probe("the token with its own body", original);
+                let a1 = self.send(case.id, &first, None).await;
+                let second = crate::cases::probe("the same token with another body", replay);
+                let a2 = self.send(case.id, &second, None).await;
+                crate::cases::jwt::judge_body_replay(&first, &a1, &second, &a2)
+            }
+        }
+    }
+
+    /// Sends a fresh delivery signed with `key` of the set.
+    async fn send_signed(
+        &self,
+        case: &'static str,
+        cx: &mut Ctx<'_>,
+        key: &Key,
+        label: &str,
+        expect: Option<Expect>,
+    ) -> (Probe, Answer) {
+        let p = crate::cases::probe(format!("{} {label}", key.kid), jwks::signed_with(cx, key));
+        let answer = self.send(case, &p, expect).await;
+        (p, answer)
+    }
+
+    /// Sends deliveries signed with `key` (each freshly signed) until one is accepted or
+    /// the key set's refetch wait is over.
+    async fn retry(&self, case: &'static str, cx: &mut Ctx<'_>, ks: &KeySet, key: &Key) -> Retried {
+        let started = Instant::now();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let (last, answer) = self
+                .send_signed(case, cx, key, "(newly published)", None)
+                .await;
+            if answer.is_success() || started.elapsed() + ks.retry_every > ks.refetch_wait {
+                return Retried {
+                    last,
+                    answer,
+                    attempts,
+                    elapsed: started.elapsed(),
+                };
+            }
+            tokio::time::sleep(ks.retry_every).await;
         }
     }
 

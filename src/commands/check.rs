@@ -6,15 +6,19 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::TypedValueParser as _;
+use hookspec::cases::keyset::{JwtSettings, KeySet};
 use hookspec::cases::{self, Keys};
 use hookspec::check::{self, CheckError, Config, Event};
+use hookspec::gemini::SigningScheme;
+use hookspec::jwks_cache::{CachePolicy, JwksCache};
 use hookspec::report::baseline::Baseline;
 use hookspec::report::{self, Report};
-use hookspec::serve::{LogSink, RunningServer, ServeConfig};
-use hookspec::{Secret, SigningKey, Verifier, exit};
+use hookspec::serve::{JwksAuthenticator, LogSink, RunningServer, ServeConfig};
+use hookspec::{JwksVerifier, Secret, SigningKey, Verifier, exit};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::keys::parse_secret;
+use super::serve::parse_scheme;
 use super::{Failure, Outcome, parse_duration};
 
 /// Arguments of `hookspec check`.
@@ -89,13 +93,53 @@ pub struct Args {
     /// (check-v1.json, check-v1a.json). The files contain the run's keys: use test keys.
     #[arg(long = "export-vectors", value_name = "DIR")]
     export_vectors: Option<PathBuf>,
+    #[command(flatten)]
+    gemini: SchemeArgs,
 }
+
+/// How the endpoint verifies: Standard Webhooks v1 (default), v1a with a public key, or
+/// Gemini's per-request schemes with keys from a JWKS that hookspec serves itself.
+#[derive(Debug, clap::Args)]
+struct SchemeArgs {
+    /// The endpoint's scheme: v1 (--secret), v1a (--signing-key; the endpoint trusts its
+    /// whpk_), v1a-jwks or jwt (the endpoint fetches hookspec's key set from --jwks-listen).
+    #[arg(long, value_name = "v1|v1a|v1a-jwks|jwt", value_parser = parse_scheme, default_value = "v1")]
+    scheme: SigningScheme,
+    /// Where hookspec serves its key set (v1a-jwks, jwt): the endpoint must be configured
+    /// with http://ADDR/.well-known/jwks.json. hookspec rotates the keys during the run.
+    #[arg(long, value_name = "ADDR")]
+    jwks_listen: Option<std::net::SocketAddr>,
+    /// The audience the endpoint accepts (jwt; required with a URL).
+    #[arg(long, value_name = "AUD")]
+    jwt_audience: Option<String>,
+    /// The issuer the endpoint requires (jwt; enables jwt/wrong-issuer).
+    #[arg(long, value_name = "ISS")]
+    jwt_issuer: Option<String>,
+    /// The endpoint verifies hookspec's binding claims (jwt): tokens carry webhook_id and
+    /// body_sha256, and a token replayed with another body must be rejected.
+    #[arg(long)]
+    jwt_body_binding: bool,
+    /// How long the key rotation cases wait for the endpoint to refetch the key set.
+    #[arg(long, default_value = "65s", value_parser = parse_duration, value_name = "DURATION")]
+    jwks_refetch_wait: Duration,
+}
+
+/// The audience of the embedded receiver when `--jwt-audience` is not given.
+const EMBEDDED_AUDIENCE: &str = "https://hookspec.invalid/embedded-receiver";
+/// The issuer the embedded receiver requires when `--jwt-issuer` is not given.
+const EMBEDDED_ISSUER: &str = "https://hookspec.invalid/issuer";
 
 /// Runs `hookspec check`.
 pub fn run(args: Args) -> Outcome {
     // With --vectors, --cases/--skip select vector ids (`v1/tc_42`), not catalogue cases.
+    let scheme = args.gemini.scheme;
+    if scheme.uses_jwks() && args.export_vectors.is_some() {
+        return Err(Failure::usage(
+            "--export-vectors freezes v1 and v1a runs; the key-set schemes' stateless cases are in vectors/v1a-jwks.json and vectors/jwt.json",
+        ));
+    }
     let catalogue = if args.vectors.is_empty() {
-        cases::catalogue()
+        cases::catalogue_for(scheme)
     } else {
         Vec::new()
     };
@@ -191,7 +235,7 @@ pub fn run(args: Args) -> Outcome {
 /// bar on a terminal, and returns the report.
 async fn run_checks(args: &Args, selected: Vec<cases::Case>) -> Result<Report, Failure> {
     let (mut config, _server) = match &args.url {
-        Some(url) => (configure_url(args, url)?, None),
+        Some(url) => (configure_url(args, url).await?, None),
         None => {
             let (config, server) = configure_embedded(args).await?;
             (config, Some(server))
@@ -308,8 +352,83 @@ async fn replay_vectors(args: &Args) -> Result<Report, Failure> {
     .map_err(check_failure)
 }
 
-fn configure_url(args: &Args, url: &str) -> Result<Config, Failure> {
-    if args.secrets.is_empty() {
+async fn configure_url(args: &Args, url: &str) -> Result<Config, Failure> {
+    let scheme = args.gemini.scheme;
+    scheme_flags_fit(args)?;
+    if scheme != SigningScheme::V1 {
+        let mut config = configure_url_v1_keys(args, url, false)?;
+        config.keys.secrets.clear();
+        config.keys.revoked = None;
+        match scheme {
+            SigningScheme::V1a if config.keys.signing_key.is_none() => {
+                return Err(Failure::usage(
+                    "--scheme v1a needs --signing-key whsk_… (the endpoint trusts its whpk_ public key)",
+                ));
+            }
+            SigningScheme::V1aJwks | SigningScheme::Jwt => {
+                let Some(addr) = args.gemini.jwks_listen else {
+                    return Err(Failure::usage(format!(
+                        "--scheme {scheme} needs --jwks-listen ADDR: hookspec serves its keys at http://ADDR/.well-known/jwks.json, and the endpoint must be configured with that URL"
+                    )));
+                };
+                if scheme == SigningScheme::Jwt && args.gemini.jwt_audience.is_none() {
+                    return Err(Failure::usage(
+                        "--scheme jwt needs --jwt-audience AUD (the audience the endpoint accepts)",
+                    ));
+                }
+                let key_set = start_key_set(args, addr).await?;
+                // The v1a family runs with the key set's primary Ed25519 key.
+                config.keys.signing_key = key_set.primary.ed25519().cloned();
+                eprintln!(
+                    "hookspec check: serving the key set at {} (the endpoint must fetch its keys there)",
+                    key_set.url()
+                );
+                config.keys.key_set = Some(key_set);
+            }
+            _ => {}
+        }
+        return Ok(config);
+    }
+    configure_url_v1_keys(args, url, true)
+}
+
+/// Refuses scheme flags that do not fit `--scheme`.
+fn scheme_flags_fit(args: &Args) -> Result<(), Failure> {
+    let g = &args.gemini;
+    let jwt_flags = g.jwt_audience.is_some() || g.jwt_issuer.is_some() || g.jwt_body_binding;
+    if !g.scheme.uses_jwks() && g.jwks_listen.is_some() {
+        return Err(Failure::usage(
+            "--jwks-listen goes with --scheme v1a-jwks or --scheme jwt",
+        ));
+    }
+    if g.scheme != SigningScheme::Jwt && jwt_flags {
+        return Err(Failure::usage(
+            "--jwt-audience, --jwt-issuer and --jwt-body-binding go with --scheme jwt",
+        ));
+    }
+    Ok(())
+}
+
+/// Generates hookspec's keys for the scheme and serves them on `addr`.
+async fn start_key_set(args: &Args, addr: std::net::SocketAddr) -> Result<KeySet, Failure> {
+    let g = &args.gemini;
+    let settings = JwtSettings {
+        audience: g
+            .jwt_audience
+            .clone()
+            .unwrap_or_else(|| EMBEDDED_AUDIENCE.to_string()),
+        issuer: g.jwt_issuer.clone(),
+        body_binding: g.jwt_body_binding,
+    };
+    let mut key_set = KeySet::start(g.scheme, &check::run_tag(), addr, settings)
+        .await
+        .map_err(|e| Failure::tool(format!("{e} [{}]", e.code())))?;
+    key_set.refetch_wait = g.jwks_refetch_wait;
+    Ok(key_set)
+}
+
+fn configure_url_v1_keys(args: &Args, url: &str, need_secret: bool) -> Result<Config, Failure> {
+    if need_secret && args.secrets.is_empty() {
         return Err(Failure::usage(
             "give the endpoint's secret: --secret whsec_… (or set HOOKSPEC_SECRET)",
         ));
@@ -337,6 +456,7 @@ fn configure_url(args: &Args, url: &str) -> Result<Config, Failure> {
             secrets,
             revoked,
             signing_key,
+            key_set: None,
         },
         observe: args.observe.clone(),
         strict: args.strict,
@@ -365,10 +485,18 @@ fn parse_revoked(text: &str, any_length: bool) -> Result<Secret, Failure> {
 /// The embedded reference receiver: two trusted secrets (current and previous), a revoked
 /// one it does not trust, and a trusted Ed25519 key, so that every case runs.
 async fn configure_embedded(args: &Args) -> Result<(Config, RunningServer), Failure> {
-    if args.observe.is_some() || args.revoked_secret.is_some() || args.signing_key.is_some() {
+    if args.observe.is_some()
+        || args.revoked_secret.is_some()
+        || args.signing_key.is_some()
+        || args.gemini.jwks_listen.is_some()
+    {
         return Err(Failure::usage(
-            "--observe, --revoked-secret and --signing-key need a URL; without one, hookspec check runs against an embedded receiver with fresh keys",
+            "--observe, --revoked-secret, --signing-key and --jwks-listen need a URL; without one, hookspec check runs against an embedded receiver with fresh keys",
         ));
+    }
+    scheme_flags_fit(args)?;
+    if args.gemini.scheme != SigningScheme::V1 {
+        return configure_embedded_scheme(args).await;
     }
     if !args.secrets.is_empty() {
         eprintln!(
@@ -403,6 +531,7 @@ async fn configure_embedded(args: &Args) -> Result<(Config, RunningServer), Fail
             secrets: vec![current, previous],
             revoked: Some(revoked),
             signing_key: Some(signing_key),
+            key_set: None,
         },
         observe: Some(server.observe_url()),
         strict: args.strict,
@@ -416,19 +545,49 @@ async fn configure_embedded(args: &Args) -> Result<(Config, RunningServer), Fail
 
 /// How to re-run one case with fresh signatures (secrets by reference, never by value).
 fn rerun_hint(args: &Args) -> String {
+    let q = |text: &str| check::repro::shell_quote(text.as_bytes());
+    let g = &args.gemini;
+    // Keys by reference, never by value; the key-set schemes make fresh keys each run.
+    let scheme = match g.scheme {
+        SigningScheme::V1 => String::new(),
+        SigningScheme::V1a => " --scheme v1a --signing-key whsk_…".to_string(),
+        other => {
+            let mut flags = format!(" --scheme {other}");
+            if let (Some(addr), true) = (g.jwks_listen, args.url.is_some()) {
+                flags.push_str(&format!(" --jwks-listen {addr}"));
+            }
+            for (flag, value) in [
+                ("--jwt-audience", &g.jwt_audience),
+                ("--jwt-issuer", &g.jwt_issuer),
+            ] {
+                if let Some(value) = value {
+                    flags.push_str(&format!(" {flag} {}", q(value)));
+                }
+            }
+            if g.jwt_body_binding {
+                flags.push_str(" --jwt-body-binding");
+            }
+            flags
+        }
+    };
     match &args.url {
         Some(url) => {
             let observe = args
                 .observe
                 .as_deref()
-                .map(|o| format!(" --observe {}", check::repro::shell_quote(o.as_bytes())))
+                .map(|o| format!(" --observe {}", q(o)))
                 .unwrap_or_default();
+            let secret = if g.scheme == SigningScheme::V1 {
+                " --secret \"$HOOKSPEC_SECRET\""
+            } else {
+                ""
+            };
             format!(
-                "re-run one case, freshly signed: hookspec check {} --secret \"$HOOKSPEC_SECRET\"{observe} --cases ID",
-                check::repro::shell_quote(check::http::redact_userinfo(url).as_bytes())
+                "re-run one case, freshly signed: hookspec check {}{secret}{scheme}{observe} --cases ID",
+                q(&check::http::redact_userinfo(url))
             )
         }
-        None => "re-run one case: hookspec check --cases ID".to_string(),
+        None => format!("re-run one case: hookspec check{scheme} --cases ID"),
     }
 }
 
@@ -436,7 +595,11 @@ fn rerun_hint(args: &Args) -> String {
 pub fn listing(cases: &[cases::Case]) -> String {
     let mut out = String::new();
     for case in cases {
-        let need = case.need.as_str();
+        // The key set is implied by the scheme the catalogue was listed for.
+        let need = match case.need {
+            cases::Need::KeySet => "",
+            other => other.as_str(),
+        };
         let need = if need.is_empty() {
             String::new()
         } else {
@@ -451,4 +614,84 @@ pub fn listing(cases: &[cases::Case]) -> String {
     }
     out.push_str(&format!("{} cases\n", cases.len()));
     out
+}
+
+/// The embedded reference receiver for `--scheme v1a | v1a-jwks | jwt`: it accepts only
+/// that scheme, with fresh keys (for the key-set schemes, hookspec's own key set on a free
+/// loopback port, refetched at most once a second so the rotation cases stay quick).
+async fn configure_embedded_scheme(args: &Args) -> Result<(Config, RunningServer), Failure> {
+    let scheme = args.gemini.scheme;
+    if !args.secrets.is_empty() {
+        eprintln!(
+            "hookspec check: no URL, so the embedded reference receiver is checked with fresh keys (--secret and HOOKSPEC_SECRET are not used)"
+        );
+    }
+    let mut keys = Keys {
+        secrets: Vec::new(),
+        revoked: None,
+        signing_key: None,
+        key_set: None,
+    };
+    let config = match scheme {
+        SigningScheme::V1a => {
+            let key =
+                SigningKey::generate().map_err(|e| Failure::tool(format!("{e} [{}]", e.code())))?;
+            let verifier = Verifier::new().with_public_key(key.public_key());
+            keys.signing_key = Some(key);
+            ServeConfig::new(verifier)
+        }
+        _ => {
+            // Every case runs: an issuer is required, and tokens carry the binding claims
+            // (verified when present, required only with --jwt-body-binding).
+            let mut key_set = start_key_set(args, ([127, 0, 0, 1], 0).into()).await?;
+            let require_binding = key_set.jwt.body_binding;
+            key_set.jwt.body_binding = true;
+            key_set
+                .jwt
+                .issuer
+                .get_or_insert_with(|| EMBEDDED_ISSUER.to_string());
+            key_set.retry_every = Duration::from_millis(250);
+            key_set.refetch_wait = args.gemini.jwks_refetch_wait.min(Duration::from_secs(15));
+            let policy = CachePolicy::default().min_refetch_interval(Duration::from_secs(1));
+            let cache = JwksCache::new(&key_set.url(), policy)
+                .map_err(|e| Failure::tool(format!("{e} [{}]", e.code())))?;
+            let mut verifier = JwksVerifier::new()
+                .accept_v1a(scheme == SigningScheme::V1aJwks)
+                .accept_jwt(scheme == SigningScheme::Jwt)
+                .audience(key_set.jwt.audience.clone())
+                .require_body_binding(require_binding);
+            if let Some(issuer) = &key_set.jwt.issuer {
+                verifier = verifier.issuer(issuer.clone());
+            }
+            keys.signing_key = key_set.primary.ed25519().cloned();
+            keys.key_set = Some(key_set);
+            ServeConfig::with_async_authenticator(JwksAuthenticator::new(
+                std::sync::Arc::new(cache),
+                verifier,
+            ))
+        }
+    };
+    let server = hookspec::serve::spawn(config.addr(([127, 0, 0, 1], 0).into()).log(LogSink::Off))
+        .await
+        .map_err(|e| {
+            Failure::tool(format!(
+                "cannot start the embedded receiver: {e} [{}]",
+                e.code()
+            ))
+        })?;
+    let url = server.base_url();
+    let config = Config {
+        target_label: Some(format!(
+            "{url} (embedded reference receiver, scheme {scheme})"
+        )),
+        url,
+        keys,
+        observe: Some(server.observe_url()),
+        strict: args.strict,
+        cases: Vec::new(),
+        concurrency: args.concurrency,
+        timeout: args.timeout,
+        repro_dir: None,
+    };
+    Ok((config, server))
 }

@@ -2,8 +2,13 @@
 
 use std::time::Duration;
 
-use hookspec::send::{Attempt, Message, Outcome as AttemptOutcome, RetryPolicy, deliver};
-use hookspec::{exit, net};
+use hookspec::gemini::Event;
+use hookspec::jwt::JwtSigner;
+use hookspec::key::RsaSigningKey;
+use hookspec::send::{
+    Attempt, Message, Outcome as AttemptOutcome, RetryPolicy, SignAttempt, deliver,
+};
+use hookspec::{clock, exit, net};
 
 use super::keys::SigningKeys;
 use super::{Failure, Outcome, parse_duration, read_body};
@@ -30,9 +35,68 @@ pub struct Args {
     /// The content-type header.
     #[arg(long, default_value = "application/json")]
     content_type: String,
+    /// Send a realistic Gemini API event instead of a body file: batch.succeeded,
+    /// batch.failed, batch.expired, interaction.requires_action, interaction.completed,
+    /// interaction.failed or video.generated (envelope {type, version, timestamp, data}).
+    #[arg(long, value_name = "TYPE", value_parser = parse_event, conflicts_with = "body")]
+    event: Option<Event>,
+    #[command(flatten)]
+    jwt: JwtArgs,
     /// The body file, or `-` for standard input. Omitted: an empty body.
     #[arg(value_name = "BODY_FILE|-")]
     body: Option<std::path::PathBuf>,
+}
+
+/// Signing with an RS256 JWT (Gemini's documented per-request scheme) instead of
+/// `--secret` / `--signing-key`.
+#[derive(Debug, clap::Args)]
+struct JwtArgs {
+    /// Sign each attempt with an RS256 JWT made with this RSA private key (PEM file,
+    /// PKCS#8 or PKCS#1); the whole webhook-signature is the token.
+    #[arg(long, value_name = "PEM_FILE", requires_all = ["jwt_kid", "jwt_audience"])]
+    jwt_key: Option<std::path::PathBuf>,
+    /// The `kid` of --jwt-key in the receiver's JWKS.
+    #[arg(long, value_name = "KID", requires = "jwt_key")]
+    jwt_kid: Option<String>,
+    /// The token's `aud` (the receiver's configured audience).
+    #[arg(long, value_name = "AUD", requires = "jwt_key")]
+    jwt_audience: Option<String>,
+    /// The token's `iss`. Omitted: no `iss` claim.
+    #[arg(long, value_name = "ISS", requires = "jwt_key")]
+    jwt_issuer: Option<String>,
+    /// Leave out hookspec's binding claims (`webhook_id`, `body_sha256`), like the tokens
+    /// Google documents.
+    #[arg(long, requires = "jwt_key")]
+    jwt_unbound: bool,
+}
+
+fn parse_event(text: &str) -> Result<Event, String> {
+    Event::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = Event::ALL.iter().map(|e| e.name()).collect();
+        format!("unknown event {text:?} (use one of {})", names.join(", "))
+    })
+}
+
+/// The JWT signer for `--jwt-key`, or `None` without it.
+fn jwt_signer(args: &JwtArgs) -> Result<Option<JwtSigner>, Failure> {
+    let Some(path) = &args.jwt_key else {
+        return Ok(None);
+    };
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("cannot read --jwt-key {}: {e}", path.display())))?;
+    let key = RsaSigningKey::from_pem(&pem)
+        .map_err(|e| Failure::usage(format!("--jwt-key {}: {e} [{}]", path.display(), e.code())))?;
+    let mut signer = JwtSigner::new(
+        key,
+        args.jwt_kid.clone().unwrap_or_default(),
+        args.jwt_audience.clone().unwrap_or_default(),
+    )
+    .bind_id(!args.jwt_unbound)
+    .bind_body(!args.jwt_unbound);
+    if let Some(issuer) = &args.jwt_issuer {
+        signer = signer.issuer(issuer.clone());
+    }
+    Ok(Some(signer))
 }
 
 /// A fresh `msg_` id with 128 random bits.
@@ -48,8 +112,15 @@ pub fn random_id() -> Result<String, Failure> {
 
 /// Runs `hookspec send`.
 pub fn run(args: Args) -> Outcome {
-    let signer = args.keys.signer()?;
-    let body = read_body(args.body.as_deref())?;
+    let signer: Box<dyn SignAttempt> = match jwt_signer(&args.jwt)? {
+        Some(_) if !args.keys.secrets.is_empty() || !args.keys.signing_keys.is_empty() => {
+            return Err(Failure::usage(
+                "--jwt-key replaces --secret / --signing-key: a JWT is the whole webhook-signature",
+            ));
+        }
+        Some(jwt) => Box::new(jwt),
+        None => Box::new(args.keys.signer()?),
+    };
     let url = reqwest::Url::parse(&args.url)
         .map_err(|e| Failure::usage(format!("invalid URL {:?}: {e}", args.url)))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -61,6 +132,11 @@ pub fn run(args: Args) -> Outcome {
     let id = match args.id {
         Some(id) => id,
         None => random_id()?,
+    };
+    let body = match args.event {
+        // The event's resource is named after the message, so each send is its own event.
+        Some(event) => event.body(&resource_suffix(&id), clock::unix_now()),
+        None => read_body(args.body.as_deref())?,
     };
     let policy = RetryPolicy {
         retries: args.retries,
@@ -83,7 +159,7 @@ pub fn run(args: Args) -> Outcome {
         .block_on(deliver(
             &client,
             url.as_str(),
-            &signer,
+            signer.as_ref(),
             &message,
             &policy,
             print_attempt,
@@ -98,6 +174,23 @@ pub fn run(args: Args) -> Outcome {
     } else {
         println!("not delivered after {} attempt(s)", delivery.attempts.len());
         Ok(exit::FINDINGS)
+    }
+}
+
+/// A resource name for `--event` derived from the message id (`msg_ab12…` → `hookspec-ab12…`),
+/// kept to the characters resource names use.
+fn resource_suffix(id: &str) -> String {
+    let tail: String = id
+        .trim_start_matches("msg_")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(32)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if tail.is_empty() {
+        "hookspec".to_owned()
+    } else {
+        format!("hookspec-{tail}")
     }
 }
 

@@ -25,7 +25,8 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Sub {
-    /// Write the corpus (v1.json, v1a.json) into a folder; the same bytes on every run.
+    /// Write the corpus (v1.json, v1a.json, v1a-jwks.json, jwt.json) into a folder; the same
+    /// bytes on every run.
     Generate(GenerateArgs),
     /// Check an implementation against the vectors through an adapter (exit 0 no divergence,
     /// 1 divergences, 2 bad arguments or vector file, 3 the adapter failed).

@@ -11,14 +11,14 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::auth::{Authenticate, loggable_id};
+use super::auth::{AsyncAuthenticate, loggable_id};
 use super::dedup::{Admission, DedupStore};
 use super::log::{DeliveryOutcome, DeliveryRecord, LogSink};
 use crate::clock::unix_now;
 
 /// What every request handler shares.
 pub(crate) struct App {
-    pub(crate) auth: Arc<dyn Authenticate>,
+    pub(crate) auth: Arc<dyn AsyncAuthenticate>,
     pub(crate) store: Arc<DedupStore>,
     pub(crate) log: LogSink,
 }
@@ -83,7 +83,7 @@ async fn deliver(
             let message = rejection.body_text();
             (status, id, DeliveryOutcome::Rejected { code }, message)
         }
-        Ok(body) => match app.auth.authenticate(&headers, &body, now) {
+        Ok(body) => match app.auth.authenticate_async(&headers, &body, now).await {
             Err(rejection) => (
                 rejection.status,
                 loggable_id(&headers),

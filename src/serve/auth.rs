@@ -2,10 +2,13 @@
 //! rejection gets.
 //!
 //! The receiver does not call the [`Verifier`] directly: it goes through the
-//! [`Authenticate`] trait, so that other schemes (a JWKS-backed key set, RS256 JWTs) can be
-//! plugged in without touching the server.
+//! [`AsyncAuthenticate`] trait, so that other schemes (a JWKS-backed key set, RS256 JWTs)
+//! can be plugged in without touching the server. Every synchronous [`Authenticate`] is
+//! also an [`AsyncAuthenticate`].
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 
 use http::{HeaderMap, StatusCode};
 
@@ -143,6 +146,48 @@ impl Authenticate for Verifier {
 
     fn key_count(&self) -> usize {
         self.secrets().count() + self.public_keys().len()
+    }
+}
+
+/// The future an [`AsyncAuthenticate`] returns.
+pub type AuthFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Authenticated, Rejection>> + Send + 'a>>;
+
+/// Like [`Authenticate`], for schemes that may wait while authenticating: a key set
+/// fetched from a URL ([`super::JwksAuthenticator`]) refetches it, rate-limited, when a
+/// delivery names a key it does not hold, so a rotated-in key is accepted on its first
+/// delivery.
+///
+/// The same purity rule holds: no side effects on the delivery. Every [`Authenticate`] is
+/// an `AsyncAuthenticate` that never waits.
+pub trait AsyncAuthenticate: Send + Sync + 'static {
+    /// Checks the raw request headers and the exact body bytes, as if the time were `now`
+    /// (Unix seconds).
+    fn authenticate_async<'a>(
+        &'a self,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+        now: u64,
+    ) -> AuthFuture<'a>;
+
+    /// How many keys, or sources of keys (a key-set URL counts as one), this authenticator
+    /// trusts; [`spawn`](super::spawn) refuses zero.
+    fn key_count(&self) -> usize;
+}
+
+impl<T: Authenticate> AsyncAuthenticate for T {
+    fn authenticate_async<'a>(
+        &'a self,
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+        now: u64,
+    ) -> AuthFuture<'a> {
+        let result = self.authenticate(headers, body, now);
+        Box::pin(std::future::ready(result))
+    }
+
+    fn key_count(&self) -> usize {
+        Authenticate::key_count(self)
     }
 }
 

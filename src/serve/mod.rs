@@ -34,6 +34,7 @@
 mod app;
 mod auth;
 mod dedup;
+mod jwks;
 mod log;
 
 use std::collections::BTreeMap;
@@ -46,8 +47,9 @@ use thiserror::Error;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use auth::{Authenticate, Authenticated, Rejection, status_for};
+pub use auth::{AsyncAuthenticate, AuthFuture, Authenticate, Authenticated, Rejection, status_for};
 pub use dedup::{Admission, DEFAULT_TTL, DedupStore, MIN_TTL, PRUNE_INTERVAL_SECS};
+pub use jwks::{JwksAuthenticator, status_for_jwks};
 pub use log::{DeliveryOutcome, DeliveryRecord, LogSink};
 
 use crate::verify::Verifier;
@@ -108,7 +110,7 @@ impl ServeError {
 #[derive(Clone)]
 pub struct ServeConfig {
     addr: SocketAddr,
-    auth: Arc<dyn Authenticate>,
+    auth: Arc<dyn AsyncAuthenticate>,
     observe_path: String,
     max_body: usize,
     dedup_ttl: Duration,
@@ -138,6 +140,12 @@ impl ServeConfig {
 
     /// Like [`ServeConfig::new`], with any way of authenticating deliveries.
     pub fn with_authenticator(auth: impl Authenticate) -> Self {
+        Self::with_async_authenticator(auth)
+    }
+
+    /// Like [`ServeConfig::new`], with a way of authenticating that may wait, such as a key
+    /// set fetched from a URL ([`JwksAuthenticator`]).
+    pub fn with_async_authenticator(auth: impl AsyncAuthenticate) -> Self {
         Self {
             addr: DEFAULT_ADDR,
             auth: Arc::new(auth),

@@ -84,14 +84,9 @@ pub struct AdapterProcess {
     to_child: Option<Sender<String>>,
     from_child: Receiver<Result<String, String>>,
     stderr: Arc<Mutex<VecDeque<u8>>>,
-    /// Disconnects when the stderr reader has read to the end (the adapter closed it).
-    stderr_done: Receiver<()>,
+    stderr_reader: Option<thread::JoinHandle<()>>,
     timeout: Duration,
 }
-
-/// How long an error report waits for the adapter's last error output to be read after
-/// the adapter exited or was stopped.
-const STDERR_DRAIN: Duration = Duration::from_millis(500);
 
 impl AdapterProcess {
     /// Starts `command` with `sh -c`, in its own process group.
@@ -125,18 +120,14 @@ impl AdapterProcess {
         thread::spawn(move || read_lines(stdout, line_tx));
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let tail_writer = Arc::clone(&tail);
-        let (done_tx, stderr_done) = mpsc::channel::<()>();
-        thread::spawn(move || {
-            keep_tail(stderr, tail_writer);
-            drop(done_tx);
-        });
+        let stderr_reader = thread::spawn(move || keep_tail(stderr, tail_writer));
         Ok(Self {
             command: command.to_string(),
             child,
             to_child: Some(to_child),
             from_child,
             stderr: tail,
-            stderr_done,
+            stderr_reader: Some(stderr_reader),
             timeout,
         })
     }
@@ -189,6 +180,7 @@ impl AdapterProcess {
             |s| s.to_string(),
         );
         self.stop();
+        self.drain_stderr();
         AdapterError::Exited {
             vector,
             status,
@@ -196,9 +188,22 @@ impl AdapterProcess {
         }
     }
 
+    /// Once the adapter is gone, lets the stderr reader reach end of file (at most 1 s), so
+    /// the last words of an adapter that died are in the message, not racing with it.
+    fn drain_stderr(&mut self) {
+        let Some(reader) = self.stderr_reader.take() else {
+            return;
+        };
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !reader.is_finished() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        if reader.is_finished() {
+            let _ = reader.join();
+        }
+    }
+
     fn stderr_tail(&self) -> String {
-        // The adapter is gone: give the reader thread a moment to take its last words.
-        let _ = self.stderr_done.recv_timeout(STDERR_DRAIN);
         let tail = self
             .stderr
             .lock()

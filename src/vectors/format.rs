@@ -11,11 +11,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-/// One vector file (`vectors/v1.json`, `vectors/v1a.json`).
+/// One vector file (`vectors/v1.json`, `vectors/v1a.json`, `vectors/v1a-jwks.json`,
+/// `vectors/jwt.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VectorFile {
-    /// The scheme the file is about: `v1` (HMAC-SHA256) or `v1a` (Ed25519).
+    /// The scheme the file is about: `v1` (HMAC-SHA256), `v1a` (Ed25519), `v1a-jwks`
+    /// (Ed25519 with keys from a JWKS) or `jwt` (RS256 JWTs with keys from a JWKS).
     pub scheme: String,
     /// The file format version, `hookspec-vectors-1`.
     pub schema: String,
@@ -61,6 +63,16 @@ pub struct TestGroup {
     pub secrets: Vec<String>,
     /// The `whpk_` public keys the receiver trusts, exactly as configured.
     pub public_keys: Vec<String>,
+    /// For `v1a-jwks` and `jwt`: the key set (RFC 7517 JWKS document) the receiver has
+    /// fetched. Absent for the other schemes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<serde_json::Value>,
+    /// For `jwt`: the audience the receiver is configured with (absent: none configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_audience: Option<String>,
+    /// For `jwt`: the issuer the receiver requires (absent: `iss` is not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_issuer: Option<String>,
     /// The tests.
     pub tests: Vec<TestVector>,
 }
@@ -182,6 +194,59 @@ pub enum Computed {
     },
     /// A signature entry (`v1,…` or `v1a,…`), computed at render time.
     Sig(SigSpec),
+    /// A compact JWS (the whole `webhook-signature` of the `jwt` scheme), computed at
+    /// render time.
+    Jwt(JwtSpec),
+}
+
+/// How to compute a JWT: the exact header text, the claims text with its clock-dependent
+/// parts, the signing method, then changes to the token text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtSpec {
+    /// How the signature segment is made (whatever the header's `alg` says).
+    pub sign: JwtSign,
+    /// The JOSE header: exact JSON text, base64url-encoded as is.
+    pub header: String,
+    /// The claims: parts (literal text and `now` offsets) concatenated into the exact JSON
+    /// text, base64url-encoded as is.
+    pub claims: Vec<Part>,
+    /// Changes to the finished token text, applied in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub text: Vec<TokenMutation>,
+}
+
+/// The signature segment of a [`JwtSpec`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum JwtSign {
+    /// RS256 (RSASSA-PKCS1-v1_5 with SHA-256, deterministic) with this RSA private key
+    /// (PKCS#8 PEM).
+    Rs256(String),
+    /// HS256 keyed with these bytes (standard base64): the algorithm-confusion cases key
+    /// it with the RSA public key's own encodings.
+    Hs256B64(String),
+    /// An empty signature segment (`alg: none`).
+    Unsigned,
+}
+
+/// A change to a finished token's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TokenMutation {
+    /// Remove the last `n` characters.
+    DropLast(usize),
+    /// Keep only the first `n` dot-separated segments (joined with `.`).
+    Segments(usize),
+    /// Insert `text` before the character at `at`.
+    Insert {
+        /// Character index.
+        at: usize,
+        /// Inserted text.
+        text: String,
+    },
+    /// Append text.
+    Append(String),
 }
 
 /// A spelling of a timestamp for the grammar tests.

@@ -196,8 +196,7 @@ pub fn run(
                     Some(now) => request_at(test, now)?,
                     None => request(test)?,
                 };
-                let request =
-                    Request::new(&file.scheme, &group.secrets, &group.public_keys, test, &req);
+                let request = Request::for_group(&file.scheme, group, test, &req);
                 Ok(imp.answer(&request)?)
             };
             let started = std::time::Instant::now();

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::format::TestVector;
+use super::format::{TestGroup, TestVector};
 use super::render::VectorRequest;
 
 /// One request line.
@@ -21,12 +21,23 @@ pub struct Request {
     /// The test id (unique together with `scheme`).
     #[serde(rename = "tcId")]
     pub tc_id: u32,
-    /// The vector file's scheme (`v1`, `v1a`).
+    /// The vector file's scheme (`v1`, `v1a`, `v1a-jwks`, `jwt`). An adapter answers a
+    /// scheme its library lacks with `unsupported`.
     pub scheme: String,
     /// The `whsec_` secrets to trust, exactly as configured (possibly malformed).
     pub secrets: Vec<String>,
     /// The `whpk_` public keys to trust, exactly as configured.
     pub public_keys: Vec<String>,
+    /// For `v1a-jwks` and `jwt`: the key set to verify with (a JWKS object, as if fetched
+    /// from the sender's URL). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<serde_json::Value>,
+    /// For `jwt`: the audience the receiver accepts (absent: none configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_audience: Option<String>,
+    /// For `jwt`: the issuer the receiver requires (absent: `iss` not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_issuer: Option<String>,
     /// The headers as an object (repeats joined with `", "`).
     pub headers: BTreeMap<String, String>,
     /// The headers exactly as sent: `[name, value]` pairs in order.
@@ -59,8 +70,25 @@ pub struct Response {
 }
 
 impl Request {
+    /// The request for a test of `group`, with the group's whole receiver configuration
+    /// (keys, key set, JWT audience and issuer) and the headers and clock of `request`.
+    pub fn for_group(
+        scheme: &str,
+        group: &TestGroup,
+        test: &TestVector,
+        request: &VectorRequest,
+    ) -> Self {
+        Self {
+            jwks: group.jwks.clone(),
+            jwt_audience: group.jwt_audience.clone(),
+            jwt_issuer: group.jwt_issuer.clone(),
+            ..Self::new(scheme, &group.secrets, &group.public_keys, test, request)
+        }
+    }
+
     /// The request for a test, with the headers and clock of `request` (see
-    /// [`super::render::request_at`]).
+    /// [`super::render::request_at`]), for a receiver holding only `secrets` and
+    /// `public_keys` (no key set).
     pub fn new(
         scheme: &str,
         secrets: &[String],
@@ -74,6 +102,9 @@ impl Request {
             scheme: scheme.to_string(),
             secrets: secrets.to_vec(),
             public_keys: public_keys.to_vec(),
+            jwks: None,
+            jwt_audience: None,
+            jwt_issuer: None,
             headers: combine(&request.headers),
             header_list: request.headers.clone(),
             body_b64: base64::engine::general_purpose::STANDARD.encode(&request.body),

@@ -7,13 +7,17 @@
 //! [`Verifier`] (300 s tolerance, `svix-*` aliases read when no `webhook-*` header is
 //! present). A key that does not parse is a configuration error: the answer is a rejection
 //! with the `KeyError` code and `config_error: true`.
+//!
+//! `v1a-jwks` and `jwt` requests are verified with [`JwksVerifier`] against the request's
+//! `jwks` (only the file's scheme accepted; the JWT audience and issuer as given). A key
+//! set that does not parse is a configuration error with the `JwksError` code.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::protocol::{Request, Response};
-use crate::key::{PublicKey, Secret};
-use crate::verify::Verifier;
+use crate::key::{Jwks, PublicKey, Secret};
+use crate::verify::{JwksVerifier, Verifier};
 
 /// Answers one request with the reference verifier.
 pub fn respond(request: &Request) -> Response {
@@ -24,6 +28,9 @@ pub fn respond(request: &Request) -> Response {
         config_error,
         unsupported: None,
     };
+    if matches!(request.scheme.as_str(), "v1a-jwks" | "jwt") {
+        return respond_jwks(request);
+    }
     let mut verifier = Verifier::new();
     for text in &request.secrets {
         match Secret::parse(text) {
@@ -41,6 +48,46 @@ pub fn respond(request: &Request) -> Response {
         return reject("body_b64 is not base64", false);
     };
     match verifier.verify_at(&request.header_list, &body, request.now) {
+        Ok(_) => Response {
+            tc_id: request.tc_id,
+            accept: true,
+            error: None,
+            config_error: false,
+            unsupported: None,
+        },
+        Err(e) => reject(e.code(), false),
+    }
+}
+
+/// Answers a `v1a-jwks` or `jwt` request with the key-set verifier.
+fn respond_jwks(request: &Request) -> Response {
+    let reject = |error: &str, config_error: bool| Response {
+        tc_id: request.tc_id,
+        accept: false,
+        error: Some(error.to_string()),
+        config_error,
+        unsupported: None,
+    };
+    let Some(document) = &request.jwks else {
+        return reject("no key set (jwks) in the request", true);
+    };
+    let jwks = match Jwks::parse(document.to_string().as_bytes()) {
+        Ok(jwks) => jwks,
+        Err(e) => return reject(e.code(), true),
+    };
+    let mut verifier = JwksVerifier::new()
+        .accept_v1a(request.scheme == "v1a-jwks")
+        .accept_jwt(request.scheme == "jwt");
+    if let Some(audience) = &request.jwt_audience {
+        verifier = verifier.audience(audience.clone());
+    }
+    if let Some(issuer) = &request.jwt_issuer {
+        verifier = verifier.issuer(issuer.clone());
+    }
+    let Ok(body) = STANDARD.decode(&request.body_b64) else {
+        return reject("body_b64 is not base64", false);
+    };
+    match verifier.verify_at(&jwks, &request.header_list, &body, request.now) {
         Ok(_) => Response {
             tc_id: request.tc_id,
             accept: true,

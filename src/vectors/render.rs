@@ -22,13 +22,15 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 
 use super::format::{
-    Computed, HeaderTemplate, Part, RawMutation, SigSpec, TestVector, TextMutation,
+    Computed, HeaderTemplate, JwtSign, JwtSpec, Part, RawMutation, SigSpec, TestVector,
+    TextMutation, TokenMutation,
 };
 use crate::header::{
     SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
     parse_timestamp,
 };
-use crate::key::{LengthPolicy, Secret, SigningKey};
+use crate::jwt;
+use crate::key::{LengthPolicy, RsaSigningKey, Secret, SigningKey};
 use crate::sign::{signed_content, tag_v1};
 
 /// The exact HTTP request a vector describes: a `POST` with these headers, in this order and
@@ -138,7 +140,7 @@ pub fn render_headers(
     let has_sig = |t: &HeaderTemplate| {
         t.value
             .iter()
-            .any(|p| matches!(p, Part::Computed(Computed::Sig(_))))
+            .any(|p| matches!(p, Part::Computed(Computed::Sig(_) | Computed::Jwt(_))))
     };
     for pass_sigs in [false, true] {
         for template in templates.iter().filter(|t| has_sig(t) == pass_sigs) {
@@ -193,6 +195,7 @@ impl Context<'_> {
                     out.push_str(&style.render(self.shifted(*offset)?));
                 }
                 Part::Computed(Computed::Sig(spec)) => out.push_str(&self.signature(spec)?),
+                Part::Computed(Computed::Jwt(spec)) => out.push_str(&self.jwt(spec)?),
             }
         }
         Ok(out)
@@ -263,6 +266,68 @@ impl Context<'_> {
         }
         Ok(entry)
     }
+}
+
+impl Context<'_> {
+    /// A compact JWS: the exact header text, the claims rendered at this clock, signed as
+    /// the spec says, then the token mutations.
+    fn jwt(&self, spec: &JwtSpec) -> Result<String, RenderError> {
+        let tc_id = self.tc_id;
+        let header = spec.header.as_bytes();
+        let claims = self.render(&spec.claims)?;
+        let claims = claims.as_bytes();
+        let bad_key = |code| RenderError::BadKey {
+            tc_id,
+            scheme: "jwt".to_string(),
+            code,
+        };
+        let mut token = match &spec.sign {
+            JwtSign::Rs256(pem) => {
+                let key = RsaSigningKey::from_pem(pem).map_err(|e| bad_key(e.code()))?;
+                let input = jwt::signing_input(header, claims);
+                jwt::compact(header, claims, &key.sign_rs256(input.as_bytes()))
+            }
+            JwtSign::Hs256B64(b64) => {
+                let secret = STANDARD
+                    .decode(b64)
+                    .map_err(|_| RenderError::Malformed { tc_id })?;
+                jwt::sign_hs256(header, claims, &secret)
+            }
+            JwtSign::Unsigned => jwt::compact(header, claims, b""),
+        };
+        for m in &spec.text {
+            token =
+                apply_token(&token, m).map_err(|what| RenderError::BadMutation { tc_id, what })?;
+        }
+        Ok(token)
+    }
+}
+
+fn apply_token(token: &str, m: &TokenMutation) -> Result<String, &'static str> {
+    let chars: Vec<char> = token.chars().collect();
+    Ok(match m {
+        TokenMutation::DropLast(n) => {
+            let keep = chars.len().checked_sub(*n).ok_or("drop_last")?;
+            chars[..keep].iter().collect()
+        }
+        TokenMutation::Segments(n) => {
+            let parts: Vec<&str> = token.split('.').collect();
+            if *n > parts.len() {
+                return Err("segments");
+            }
+            parts[..*n].join(".")
+        }
+        TokenMutation::Insert { at, text } => {
+            if *at > chars.len() {
+                return Err("insert");
+            }
+            let mut out: String = chars[..*at].iter().collect();
+            out.push_str(text);
+            out.extend(&chars[*at..]);
+            out
+        }
+        TokenMutation::Append(text) => format!("{token}{text}"),
+    })
 }
 
 /// The mutation error for a mutation that changes nothing at this clock.

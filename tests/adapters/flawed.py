@@ -18,7 +18,7 @@ MODE = sys.argv[1] if len(sys.argv) > 1 else "correct"
 
 
 def verify(req):
-    if req["public_keys"]:
+    if req["scheme"] not in ("v1", "v1a") or req["public_keys"]:
         return {"accept": False, "unsupported": "v1 only"}
     keys = []
     for secret in req["secrets"]:

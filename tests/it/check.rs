@@ -5,13 +5,20 @@
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use hookspec::cases::{Keys, catalogue};
+use hookspec::cases::{Case, Keys, catalogue_for};
 use hookspec::check::{self, Config, select::select};
+use hookspec::gemini::SigningScheme;
 use hookspec::report::{Report, Verdict};
 use hookspec::serve::{LogSink, RunningServer, ServeConfig, spawn};
 use hookspec::{Secret, SigningKey, Verifier, exit};
 
 use crate::support::receivers::{Flaw, spawn_flawed};
+
+/// The catalogue of a `v1` endpoint (what these tests run; the key-set schemes are tested
+/// in `gemini.rs`).
+fn catalogue() -> Vec<Case> {
+    catalogue_for(SigningScheme::V1)
+}
 
 fn secret(byte: u8) -> Secret {
     Secret::from_bytes(&[byte; 32]).expect("32-byte secret")
@@ -24,6 +31,7 @@ fn keys() -> Keys {
         secrets: vec![secret(1), secret(2)],
         revoked: Some(secret(3)),
         signing_key: None,
+        key_set: None,
     }
 }
 
@@ -267,6 +275,7 @@ async fn without_observer_or_extra_keys_the_cases_are_unsupported_never_failed()
             secrets: vec![secret(1)],
             revoked: None,
             signing_key: None,
+            key_set: None,
         },
         observe: None,
         strict: true,

@@ -5,6 +5,7 @@ mod check;
 mod check_vectors;
 mod cli;
 mod fixtures;
+mod gemini;
 mod jwks;
 mod kat;
 mod listen;

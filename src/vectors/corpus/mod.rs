@@ -9,9 +9,12 @@
 //! Test ids are assigned in generation order. To keep published ids stable, new tests are
 //! appended after the existing families, never inserted between them.
 
+mod gemini;
+mod jwt;
 mod notes;
 mod v1;
 mod v1a;
+mod v1a_jwks;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -22,9 +25,33 @@ use super::format::{
 };
 use super::render::{RenderError, render_headers};
 
-/// Generates every vector file, in a fixed order (`v1`, `v1a`).
+/// Generates every vector file, in a fixed order (`v1`, `v1a`, `v1a-jwks`, `jwt`).
 pub fn generate() -> Result<Vec<(&'static str, VectorFile)>, RenderError> {
-    Ok(vec![("v1.json", v1::file()?), ("v1a.json", v1a::file()?)])
+    Ok(vec![
+        ("v1.json", v1::file()?),
+        ("v1a.json", v1a::file()?),
+        ("v1a-jwks.json", v1a_jwks::file()?),
+        ("jwt.json", jwt::file()?),
+    ])
+}
+
+/// `value` with every object's members in sorted order, so its serialization is the same
+/// whether or not `serde_json` keeps insertion order (its `preserve_order` feature).
+pub(crate) fn canonical(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut names: Vec<&String> = map.keys().collect();
+            names.sort();
+            let mut out = serde_json::Map::new();
+            for name in names {
+                out.insert(name.clone(), canonical(&map[name]));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
 }
 
 /// The Standard Webhooks test secret of the official libraries (24 bytes).
@@ -241,6 +268,29 @@ impl Builder {
             comment: comment.to_string(),
             secrets: secrets.iter().map(|s| s.to_string()).collect(),
             public_keys: public_keys.iter().map(|s| s.to_string()).collect(),
+            jwks: None,
+            jwt_audience: None,
+            jwt_issuer: None,
+            tests: Vec::new(),
+        });
+    }
+
+    /// Starts a group whose receiver holds the key set `jwks` (and, for JWTs, is
+    /// configured with `audience` and `issuer`).
+    pub fn group_jwks(
+        &mut self,
+        comment: &str,
+        jwks: serde_json::Value,
+        audience: Option<&str>,
+        issuer: Option<&str>,
+    ) {
+        self.groups.push(TestGroup {
+            comment: comment.to_string(),
+            secrets: Vec::new(),
+            public_keys: Vec::new(),
+            jwks: Some(canonical(&jwks)),
+            jwt_audience: audience.map(str::to_string),
+            jwt_issuer: issuer.map(str::to_string),
             tests: Vec::new(),
         });
     }

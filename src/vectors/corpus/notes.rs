@@ -10,6 +10,13 @@ const CVE_2024_21491: &[&str] = &[
     "https://github.com/rustsec/advisory-db/pull/1875",
 ];
 
+const GEMINI_DOCS: &[&str] = &["https://ai.google.dev/gemini-api/docs/webhooks"];
+const GEMINI_V1A: &[&str] = &["https://github.com/googleapis/python-genai/issues/2927"];
+const JWT_BCP: &[&str] = &[
+    "https://www.rfc-editor.org/rfc/rfc8725",
+    "https://auth0.com/blog/critical-vulnerabilities-in-json-web-token-libraries/",
+];
+
 /// Every flag: (name, bug type, description, links).
 const NOTES: &[(&str, &str, &str, &[&str])] = &[
     (
@@ -237,6 +244,169 @@ const NOTES: &[(&str, &str, &str, &[&str])] = &[
         "CONFIGURATION",
         "Public keys that are not 32-byte valid, non-small-order Ed25519 points: refused when configured.",
         &[],
+    ),
+    (
+        "JwksKeySelection",
+        "ROTATION",
+        "A `v1a` entry names no key, and Gemini publishes several Ed25519 keys: a receiver must try every Ed25519 key of the set, not only the first.",
+        GEMINI_V1A,
+    ),
+    (
+        "KeyConfusion",
+        "AUTH_BYPASS",
+        "A `v1` HMAC keyed with the public key's bytes (or its `x` text) sent to an Ed25519 receiver: anyone can compute it, so a receiver that also runs v1 with its public key as the secret accepts forgeries.",
+        &[],
+    ),
+    (
+        "JwkUsage",
+        "CONFIGURATION",
+        "A key the set publishes for something else (`use: enc`, `key_ops` without `verify`, another curve or algorithm) or with its private member `d`: never used to verify (RFC 7517 sections 4.2 and 4.3).",
+        &[],
+    ),
+    (
+        "NoUsableKey",
+        "CONFIGURATION",
+        "The key set has no key of the delivery's type: rejected, never verified against a key of another type.",
+        &[],
+    ),
+    (
+        "InvalidJwks",
+        "CONFIGURATION",
+        "The key set document is not a JWKS (no `keys` array): the receiver has no keys, and rejects (hookspec's reference answers with the key-set error code as a configuration error).",
+        &[],
+    ),
+    (
+        "NoBodyBinding",
+        "REPLAY",
+        "A token without a claim binding it to the body, as Google documents its tokens: it proves who sent a delivery, not this body. acceptable when replayed with another body within its lifetime: a receiver cannot detect it unless the sender binds the body (hookspec issues `body_sha256`).",
+        GEMINI_DOCS,
+    ),
+    (
+        "Audience",
+        "AUTH_BYPASS",
+        "`aud` (a string, or an array of strings) must contain the configured audience exactly; otherwise a token minted for another receiver verifies here.",
+        GEMINI_DOCS,
+    ),
+    (
+        "AudienceNotConfigured",
+        "CONFIGURATION",
+        "A receiver with no audience configured must refuse JWTs: checking no `aud` accepts every token the key's owner ever issued, for anyone.",
+        &[],
+    ),
+    (
+        "Issuer",
+        "AUTH_BYPASS",
+        "When an issuer is configured, `iss` must equal it exactly.",
+        &[],
+    ),
+    (
+        "ClockSkew",
+        "EDGE_CASE",
+        "`exp`, `nbf` or `iat` within 60 s of the wrong side of now. acceptable: the reference verifier allows 60 s of clock skew, a receiver allowing none rejects.",
+        &[],
+    ),
+    (
+        "AlgNone",
+        "AUTH_BYPASS",
+        "`alg: none` (any case), with or without a signature: a verifier that takes the algorithm from the token accepts an unsigned one. The algorithm must be pinned to RS256.",
+        JWT_BCP,
+    ),
+    (
+        "AlgConfusion",
+        "AUTH_BYPASS",
+        "`alg: HS256` keyed with the RSA public key (its PEM text, DER or modulus): a verifier that takes the algorithm from the token and hands the RSA key to HMAC accepts a token anyone can forge.",
+        JWT_BCP,
+    ),
+    (
+        "AlgNotAllowed",
+        "AUTH_BYPASS",
+        "An `alg` other than exactly `RS256` (another RSA algorithm, wrong case, not a string, absent): refused, never mapped.",
+        JWT_BCP,
+    ),
+    (
+        "UnknownKid",
+        "AUTH_BYPASS",
+        "The `kid` names no RSA key of the set (absent, or an Ed25519 key): rejected, never verified against another key.",
+        &[],
+    ),
+    (
+        "MissingKid",
+        "MALFORMED_INPUT",
+        "No `kid` string in the header: the key cannot be chosen, so the token is rejected.",
+        &[],
+    ),
+    (
+        "EmbeddedKey",
+        "AUTH_BYPASS",
+        "A `jwk`, `jku` or `x5u` header pointing at the attacker's own key: keys come only from the configured set, and a verifier that trusts the token's key accepts anything.",
+        JWT_BCP,
+    ),
+    (
+        "CritHeader",
+        "EDGE_CASE",
+        "A `crit` header: RFC 7515 section 4.1.11 requires rejecting a token whose critical extensions are not understood.",
+        &["https://www.rfc-editor.org/rfc/rfc7515#section-4.1.11"],
+    ),
+    (
+        "Expired",
+        "REPLAY",
+        "`exp` well in the past: a captured token must stop working.",
+        &[],
+    ),
+    (
+        "MissingExp",
+        "REPLAY",
+        "No `exp`: a token that never expires could be replayed for ever, so `exp` is required.",
+        &[],
+    ),
+    ("NotYetValid", "FRESHNESS", "`nbf` well in the future.", &[]),
+    (
+        "IssuedInFuture",
+        "FRESHNESS",
+        "`iat` well in the future.",
+        &[],
+    ),
+    (
+        "InvalidClaim",
+        "MALFORMED_INPUT",
+        "A checked claim of the wrong type or form: a NumericDate that is a string, a fraction or negative; an `aud` that is a number; a `body_sha256` that is not 32 bytes.",
+        &[],
+    ),
+    (
+        "TruncatedToken",
+        "AUTH_BYPASS",
+        "The valid token with characters or its signature segment removed.",
+        &[],
+    ),
+    (
+        "MalformedToken",
+        "MALFORMED_INPUT",
+        "Not a compact JWS of three canonical unpadded base64url segments with a JSON-object header: standard-alphabet characters, padding, spaces, extra segments, a repeated header member.",
+        &[],
+    ),
+    (
+        "OversizedToken",
+        "MALFORMED_INPUT",
+        "A validly signed token of over 8 KiB: refused before any parsing or signature check, so a flood of huge tokens costs the receiver nothing.",
+        &[],
+    ),
+    (
+        "IdBinding",
+        "REPLAY",
+        "The token's `webhook_id` claim (hookspec's binding claim) names another delivery.",
+        &[],
+    ),
+    (
+        "BodyBinding",
+        "AUTH_BYPASS",
+        "The token's `body_sha256` claim (hookspec's binding claim) does not match the body: the token was issued for another body.",
+        &[],
+    ),
+    (
+        "BothSchemes",
+        "EDGE_CASE",
+        "A `v1a` entry signed by a key of the set, sent to a receiver configured for JWTs. acceptable: a receiver may accept both schemes from the same key set, as Gemini's traffic and documentation differ (hookspec's JWT-only reference refuses it with scheme_not_accepted).",
+        GEMINI_V1A,
     ),
 ];
 

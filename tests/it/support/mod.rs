@@ -5,6 +5,7 @@
 // every one is used by every build of the test binary.
 #![allow(dead_code)]
 
+pub mod gemini_receivers;
 pub mod http;
 pub mod json;
 pub mod receivers;

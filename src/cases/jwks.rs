@@ -1,0 +1,300 @@
+//! `jwks`: endpoints that take their keys from a key set URL (Gemini's per-request
+//! webhooks, `--scheme v1a-jwks` or `jwt`). hookspec serves its own set
+//! ([`super::keyset`]) at `--jwks-listen`, and these cases change it during the run:
+//!
+//! * `jwks/second-key`: a delivery signed with the set's second key is accepted (every key
+//!   is tried, or the `kid` is looked up).
+//! * `jwks/key-added`: a key published mid-run is accepted after the endpoint refetches
+//!   (it should refetch when a delivery names a key it lacks; hookspec retries for up to
+//!   the refetch wait, so a rate-limited refetch still passes).
+//! * `jwks/key-removed`: a key dropped from the set is refused once the endpoint has
+//!   refetched (proven by a key published at the same moment being accepted).
+//! * `jwks/refetch-flood`: a burst of deliveries naming unknown keys does not make the
+//!   endpoint fetch the set once per delivery.
+//!
+//! The rotation cases run after the independent cases, one at a time, in this order.
+
+use std::time::Duration;
+
+use super::keyset::{Key, KeySet};
+use super::{Case, Ctx, Expect, Judgement, Kind, Need, Probe, breach, each};
+use crate::delivery::Delivery;
+use crate::gemini::SigningScheme;
+use crate::report::{BugClass, Level, Observed, Verdict};
+
+/// How many forged deliveries `jwks/refetch-flood` sends.
+pub const FLOOD: usize = 20;
+
+/// A key-set check (see [`Kind::KeySet`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySetCheck {
+    /// `jwks/key-added`.
+    KeyAdded,
+    /// `jwks/key-removed`.
+    KeyRemoved,
+    /// `jwks/refetch-flood`.
+    RefetchFlood,
+    /// `jwt/follows-key-url`: the endpoint never fetched the decoy set named by `jku` /
+    /// `x5u` headers.
+    DecoyUntouched,
+    /// `jwt/body-replay`: a token without a body binding replayed with another body.
+    BodyReplay,
+}
+
+impl KeySetCheck {
+    /// One line for reports.
+    pub fn expected(self) -> &'static str {
+        match self {
+            Self::KeyAdded => {
+                "a delivery signed with a newly published key is accepted once the endpoint refetches the set (within the refetch wait)"
+            }
+            Self::KeyRemoved => {
+                "once the endpoint has refetched the set, a delivery signed with a key removed from it is rejected"
+            }
+            Self::RefetchFlood => {
+                "deliveries naming unknown keys trigger at most a few refetches, not one each"
+            }
+            Self::DecoyUntouched => {
+                "the endpoint never fetches a key set named by a token's jku or x5u header"
+            }
+            Self::BodyReplay => {
+                "recorded: a token without a body-binding claim cannot be tied to the body (Google documents none)"
+            }
+        }
+    }
+}
+
+/// Whether the `jwks` case `id` applies to `scheme`: every one applies to both key-set
+/// schemes.
+pub fn applies(_id: &str, scheme: SigningScheme) -> bool {
+    scheme.uses_jwks()
+}
+
+/// The `jwks` family.
+pub fn cases() -> Vec<Case> {
+    use BugClass::{Replay, Rotation};
+    use Level::{Must, Should};
+    vec![
+        each(
+            "jwks/second-key",
+            Must,
+            Rotation,
+            Expect::Accept,
+            "A delivery signed with the set's second key is accepted",
+            "Gemini publishes several keys: a v1a entry names none, so every key of the set is tried; a JWT's kid is looked up",
+            |cx| {
+                let ks = cx.key_set();
+                vec![signed_with(cx, &ks.rotation[0]).into()]
+            },
+        )
+        .needs(Need::KeySet),
+        keyset_case(
+            "jwks/key-added",
+            Must,
+            Rotation,
+            "A key published mid-run is accepted after the endpoint refetches the set",
+            "Keys rotate without notice: a receiver refetches the set when a delivery names a key it lacks (rate-limited), or at least when its cache expires",
+            KeySetCheck::KeyAdded,
+        ),
+        keyset_case(
+            "jwks/key-removed",
+            Must,
+            Rotation,
+            "A key removed from the set is rejected once the endpoint has refetched it",
+            "A removed key may be compromised: a receiver trusts only the keys of its latest copy of the set",
+            KeySetCheck::KeyRemoved,
+        ),
+        keyset_case(
+            "jwks/refetch-flood",
+            Should,
+            Replay,
+            "A burst of deliveries naming unknown keys does not make the endpoint hammer the key server",
+            "Refetch on a miss, but at most once per interval: otherwise forged deliveries turn the receiver into a load generator against the key server",
+            KeySetCheck::RefetchFlood,
+        ),
+    ]
+}
+
+pub(super) fn keyset_case(
+    id: &'static str,
+    level: Level,
+    bug_class: BugClass,
+    title: &'static str,
+    rule: &'static str,
+    check: KeySetCheck,
+) -> Case {
+    Case {
+        id,
+        title,
+        level,
+        rule,
+        bug_class,
+        need: Need::KeySet,
+        kind: Kind::KeySet(check),
+    }
+}
+
+/// A fresh valid delivery signed with `key` of the set.
+pub fn signed_with(cx: &mut Ctx, key: &Key) -> Delivery {
+    let ks = cx.key_set();
+    let id = cx.id();
+    let ts = cx.now().to_string();
+    let body = cx.body();
+    let signature = ks.signature(key, &id, &ts, &body);
+    Delivery::signed(id, ts, signature, body)
+}
+
+/// A delivery signed with a key that was never published: for a JWT, under a `kid` that
+/// is not in the set either.
+pub fn forged_unknown(cx: &mut Ctx, n: usize) -> Delivery {
+    let ks = cx.key_set();
+    let id = cx.id();
+    let ts = cx.now().to_string();
+    let body = cx.body();
+    let signature = match ks.attacker.rsa() {
+        Some(_) => ks.token(&ks.attacker, &id, &ts, &body, |header, _| {
+            header.insert(
+                "kid".into(),
+                format!("{}-unknown-{n}", ks.primary.kid).into(),
+            );
+        }),
+        None => ks.signature(&ks.attacker, &id, &ts, &body),
+    };
+    Delivery::signed(id, ts, signature, body)
+}
+
+/// The outcome of retrying a delivery (freshly signed each time) until it is accepted or
+/// the wait is over.
+#[derive(Debug, Clone)]
+pub struct Retried {
+    /// The last delivery sent.
+    pub last: Probe,
+    /// Its answer.
+    pub answer: super::Answer,
+    /// How many were sent.
+    pub attempts: usize,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+impl Retried {
+    /// Whether the last attempt was accepted.
+    pub fn accepted(&self) -> bool {
+        self.answer.is_success()
+    }
+}
+
+/// Judges `jwks/key-added`.
+pub fn judge_key_added(level: Level, ks: &KeySet, added: &Retried, fetches: u64) -> Judgement {
+    let observed = with_fetches(added.answer.observed(), fetches);
+    if added.accepted() {
+        Judgement::new(
+            Verdict::Ok,
+            format!(
+                "accepted after {} attempt(s) in {:.1} s; the endpoint fetched the set {fetches} time(s) during the case",
+                added.attempts,
+                added.elapsed.as_secs_f64()
+            ),
+            observed,
+        )
+    } else {
+        Judgement::new(
+            breach(level),
+            format!(
+                "a delivery signed with the newly published key {} was still rejected after {} attempt(s) over {:.0} s ({}); the endpoint fetched the set {fetches} time(s): it does not refetch on an unknown key, or caches the set for longer than the wait",
+                ks.rotation[1].kid,
+                added.attempts,
+                added.elapsed.as_secs_f64(),
+                added.answer.short()
+            ),
+            observed,
+        )
+        .with_delivery(&added.last.delivery)
+    }
+}
+
+/// Judges `jwks/key-removed`: `before` is the delivery signed with the doomed key before
+/// its removal, `proof` the one signed with the key published at the same moment (its
+/// acceptance proves a refetch), `after` the doomed key's delivery afterwards.
+pub fn judge_key_removed(
+    level: Level,
+    ks: &KeySet,
+    before: &(Probe, super::Answer),
+    proof: &Retried,
+    after: &(Probe, super::Answer),
+    fetches: u64,
+) -> Judgement {
+    let doomed = &ks.rotation[0].kid;
+    if !before.1.is_success() {
+        return Judgement::new(
+            breach(level),
+            format!(
+                "a delivery signed with {doomed}, published since the start of the run, was rejected ({}) before any rotation",
+                before.1.short()
+            ),
+            with_fetches(before.1.observed(), fetches),
+        )
+        .with_delivery(&before.0.delivery);
+    }
+    if !proof.accepted() {
+        return Judgement::new(
+            Verdict::Unsupported,
+            format!(
+                "the endpoint never accepted the key published with the removal ({} after {} attempt(s) over {:.0} s), so it cannot be shown to have refetched the set; see jwks/key-added",
+                proof.answer.short(),
+                proof.attempts,
+                proof.elapsed.as_secs_f64()
+            ),
+            with_fetches(proof.answer.observed(), fetches),
+        );
+    }
+    if after.1.is_success() {
+        return Judgement::new(
+            breach(level),
+            format!(
+                "after refetching the set without {doomed} (a delivery signed with the key published at the same time was accepted), the endpoint still accepted a delivery signed with {doomed} ({})",
+                after.1.short()
+            ),
+            with_fetches(after.1.observed(), fetches),
+        )
+        .with_delivery(&after.0.delivery);
+    }
+    Judgement::new(
+        Verdict::Ok,
+        format!(
+            "accepted before its removal, rejected after the refetch ({})",
+            after.1.short()
+        ),
+        with_fetches(after.1.observed(), fetches),
+    )
+}
+
+/// Judges `jwks/refetch-flood`: `fetches` set fetches during [`FLOOD`] forged deliveries.
+pub fn judge_flood(level: Level, fetches: u64, elapsed: Duration, last: &Delivery) -> Judgement {
+    let limit = (FLOOD / 4) as u64;
+    let message = format!(
+        "{FLOOD} deliveries naming unknown keys in {:.1} s made the endpoint fetch the set {fetches} time(s)",
+        elapsed.as_secs_f64()
+    );
+    let observed = with_fetches(Observed::default(), fetches);
+    if fetches > limit {
+        Judgement::new(
+            breach(level),
+            format!("{message}: more than {limit}; rate-limit refetches (for example at most one per 30 s)"),
+            observed,
+        )
+        .with_delivery(last)
+    } else {
+        Judgement::new(Verdict::Ok, message, observed)
+    }
+}
+
+/// Adds the key server's fetch count to the evidence.
+pub fn with_fetches(mut observed: Observed, fetches: u64) -> Observed {
+    let note = format!("key set fetched {fetches} time(s)");
+    observed.detail = Some(match observed.detail {
+        Some(detail) => format!("{detail}; {note}"),
+        None => note,
+    });
+    observed
+}
