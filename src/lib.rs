@@ -30,7 +30,11 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+#[doc(hidden)]
+pub mod ct;
 pub mod exit;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod header;
 pub mod key;
 pub mod sign;

@@ -126,6 +126,11 @@ impl PublicKey {
 
     /// Wraps the 32-byte compressed Edwards point.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
+        // `whpk_` alone is an empty key, as `whsec_` and `whsk_` alone are (found by the
+        // `keys` fuzz target).
+        if bytes.is_empty() {
+            return Err(KeyError::Empty);
+        }
         let array: &[u8; 32] = bytes.try_into().map_err(|_| KeyError::InvalidKeyLength {
             len: bytes.len(),
             expected: "32 bytes",

@@ -1,0 +1,4 @@
+//! Integration tests.
+
+mod ct;
+mod fuzzing;
