@@ -15,7 +15,9 @@ fn main() {
     println!("| case | classes | measurements | max abs(t) | mean ns (class 0 / 1) | verdict |");
     println!("|---|---|---|---|---|---|");
     for (i, mut case) in cases().into_iter().enumerate() {
-        let report = measure(measurements, 0x9e37_79b9 + i as u64, |class| (case.run)(class));
+        let report = measure(measurements, 0x9e37_79b9 + i as u64, |class| {
+            (case.run)(class)
+        });
         let verdict = match (report.leaks(), case.secret_dependent) {
             (false, _) => "no difference detected",
             (true, true) => "LEAK: timing depends on the secret-derived match",

@@ -13,7 +13,7 @@ pub struct Seed {
     /// The fuzz target it belongs to.
     pub target: &'static str,
     /// A short name (the file is `seed-<name>`).
-    pub name: &'static str,
+    pub name: String,
     /// The input bytes.
     pub data: Vec<u8>,
 }
@@ -107,15 +107,11 @@ fn timestamps() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn key_texts() -> Vec<(&'static str, Vec<u8>)> {
+fn key_texts() -> Vec<(String, Vec<u8>)> {
     let text = |s: &str| s.as_bytes().to_vec();
-    // y = p + 2 (2^255 - 17): a non-canonical encoding of the point with y = 2, if on the curve.
-    let mut non_canonical = vec![0xffu8; 32];
-    non_canonical[0] = 0xef;
-    non_canonical[31] = 0x7f;
     let mut identity = vec![0u8; 32];
     identity[0] = 1;
-    vec![
+    let mut seeds: Vec<(String, Vec<u8>)> = vec![
         ("v1-secret", text(V1_SECRET)),
         ("v2-secret-bare", text(&V2.0[6..])),
         ("v5-signing-key", text(V5_SIGNING_KEY)),
@@ -150,9 +146,24 @@ fn key_texts() -> Vec<(&'static str, Vec<u8>)> {
         ("wrong-prefix", text(&format!("whpk_{}", &V1_SECRET[6..]))),
         ("raw-v5-public", key_bytes(V5_PUBLIC_KEY)),
         ("raw-v5-pair", key_bytes(V5_SIGNING_KEY)),
-        ("raw-non-canonical-y", non_canonical),
         ("raw-identity", identity),
     ]
+    .into_iter()
+    .map(|(name, data)| (name.to_owned(), data))
+    .collect();
+    // Every non-canonical point encoding: y = p + k (p = 2^255 - 19, k < 19), either sign.
+    for k in 0u8..19 {
+        for sign in [0u8, 0x80] {
+            let mut encoding = vec![0xffu8; 32];
+            encoding[0] = 0xed + k;
+            encoding[31] = 0x7f | sign;
+            seeds.push((
+                format!("raw-non-canonical-y-p{k}-sign{}", sign >> 7),
+                encoding,
+            ));
+        }
+    }
+    seeds
 }
 
 fn v1_case(delivery: Delivery) -> VerifyCase {
@@ -530,14 +541,14 @@ pub fn all() -> Vec<Seed> {
     for (name, text) in signature_lists() {
         seeds.push(Seed {
             target: "signature_list",
-            name,
+            name: name.to_owned(),
             data: text.into_bytes(),
         });
     }
     for (name, text) in timestamps() {
         seeds.push(Seed {
             target: "timestamp",
-            name,
+            name: name.to_owned(),
             data: text.as_bytes().to_vec(),
         });
     }
@@ -551,14 +562,14 @@ pub fn all() -> Vec<Seed> {
     for (name, case) in verify_v1_cases() {
         seeds.push(Seed {
             target: "verify_v1",
-            name,
+            name: name.to_owned(),
             data: case.encode(),
         });
     }
     for (name, case) in verify_v1a_cases() {
         seeds.push(Seed {
             target: "verify_v1a",
-            name,
+            name: name.to_owned(),
             data: case.encode(),
         });
     }
@@ -566,7 +577,7 @@ pub fn all() -> Vec<Seed> {
     for (name, case) in differential_cases() {
         seeds.push(Seed {
             target: "differential",
-            name,
+            name: name.to_owned(),
             data: case.encode(),
         });
     }

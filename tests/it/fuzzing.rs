@@ -419,3 +419,39 @@ fn seeded_known_answers_sign_as_published() {
         seeds::V5_SIG
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Regressions: inputs that broke a target's invariant, fixed in the library.
+
+/// `keys`: `whpk_` alone (and `PublicKey::from_bytes(&[])`) returned `invalid_key_length`
+/// where `whsec_` and `whsk_` alone return `empty_key`.
+#[test]
+fn regression_whpk_prefix_alone_is_an_empty_key() {
+    use hookspec::{KeyError, PublicKey};
+    assert_eq!(PublicKey::parse("whpk_"), Err(KeyError::Empty));
+    assert_eq!(PublicKey::from_bytes(&[]), Err(KeyError::Empty));
+    targets::keys(b"whpk_");
+    targets::keys(b"");
+}
+
+/// `keys`: the non-canonical encoding y = p + 3 of the point with y = 3 was accepted as a
+/// `whpk_` key, giving one key two texts (RFC 8032 5.1.3: decoding fails for y >= p).
+#[test]
+fn regression_non_canonical_public_key_is_rejected() {
+    use hookspec::{KeyError, PublicKey};
+    let mut encoding = [0xffu8; 32];
+    encoding[0] = 0xf0;
+    encoding[31] = 0x7f;
+    assert_eq!(
+        PublicKey::from_bytes(&encoding),
+        Err(KeyError::InvalidPublicKey)
+    );
+    let text = format!("whpk_{}", STANDARD.encode(encoding));
+    assert_eq!(PublicKey::parse(&text), Err(KeyError::InvalidPublicKey));
+    // The canonical encoding of the same point (y = 3) is a valid key.
+    let mut canonical = [0u8; 32];
+    canonical[0] = 3;
+    assert!(PublicKey::from_bytes(&canonical).is_ok());
+    targets::keys(&encoding);
+    targets::keys(text.as_bytes());
+}
