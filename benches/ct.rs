@@ -12,16 +12,14 @@ fn main() {
         .skip(1)
         .find_map(|arg| arg.parse::<usize>().ok())
         .unwrap_or(200_000);
-    println!("| case | classes | measurements | max abs(t) | mean ns (class 0 / 1) | verdict |");
+    println!("| case | classes | measurements | max abs(t) | median ns (class 0 / 1) | verdict |");
     println!("|---|---|---|---|---|---|");
     for (i, mut case) in cases().into_iter().enumerate() {
-        let report = measure(measurements, 0x9e37_79b9 + i as u64, |class| {
-            (case.run)(class)
-        });
+        let report = measure(measurements, 0x9e37_79b9 + i as u64, case.op.as_mut());
         let verdict = match (report.leaks(), case.secret_dependent) {
             (false, _) => "no difference detected",
             (true, true) => "LEAK: timing depends on the secret-derived match",
-            (true, false) => "differs (public length; expected)",
+            (true, false) => "differs on public data (expected, not a leak)",
         };
         println!(
             "| {} | {} | {} | {:.2} | {:.0} / {:.0} | {} |",
@@ -29,8 +27,8 @@ fn main() {
             case.classes,
             report.measurements,
             report.max_t,
-            report.mean_ns[0],
-            report.mean_ns[1],
+            report.median_ns[0],
+            report.median_ns[1],
             verdict
         );
     }

@@ -31,7 +31,7 @@ fn harness_flags_the_leaky_comparator() {
     // percentile crops (which drop preemption outliers) keep |t| far above the threshold
     // even on a loaded two-core machine.
     let mut case = leaky_long_case();
-    let report = measure(4000, 0x5eed, |class| (case.run)(class));
+    let report = measure(4000, 0x5eed, case.op.as_mut());
     assert_eq!(report.measurements, 4000);
     assert!(
         report.max_t > 4.0 * THRESHOLD,
