@@ -455,3 +455,25 @@ fn regression_non_canonical_public_key_is_rejected() {
     targets::keys(&encoding);
     targets::keys(text.as_bytes());
 }
+
+/// Which allow-list classes a fuzzing campaign's differential corpus reaches:
+/// `cargo test --test it differential_corpus_census -- --ignored --nocapture` after
+/// `fuzz/run.sh differential N` (reads `fuzz/target/corpus/differential`).
+#[test]
+#[ignore = "reads a local fuzzing corpus; run by hand after a campaign"]
+fn differential_corpus_census() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/target/corpus/differential");
+    let mut counts = std::collections::BTreeMap::new();
+    let mut inputs = 0;
+    for file in std::fs::read_dir(&dir).expect("run a differential campaign first") {
+        let data = std::fs::read(file.unwrap().path()).unwrap();
+        inputs += 1;
+        for e in compare(&DiffCase::decode(&data), &peers::ALL) {
+            *counts.entry((e.class, e.peer)).or_insert(0) += 1;
+        }
+    }
+    println!("{inputs} corpus inputs");
+    for ((class, peer), n) in counts {
+        println!("{class:32} {peer:18} {n}");
+    }
+}
