@@ -24,7 +24,12 @@
 //! # Crate features
 //!
 //! * `http` adds [`HeaderSource`] for `http::HeaderMap`.
-//! * `cli` (default) adds the command-line tool and the networked parts. Without default
+//! * `jwks` adds the Gemini per-request webhook schemes without any I/O: JWKS parsing
+//!   ([`key::Jwks`]), `v1a` with keys from a JWKS and RS256 JWTs ([`JwksVerifier`]), and a
+//!   JWT signer ([`jwt::JwtSigner`]). It brings serde_json, jsonwebtoken (RustCrypto
+//!   backend only) and rsa, but no tokio or HTTP stack.
+//! * `cli` (default, includes `jwks`) adds the command-line tool and the networked parts,
+//!   among them the fetching JWKS cache ([`jwks_cache::JwksCache`]). Without default
 //!   features the crate is the verifier and signer alone: no tokio, no HTTP stack, no clap.
 
 #![forbid(unsafe_code)]
@@ -32,20 +37,42 @@
 pub mod clock;
 #[doc(hidden)]
 pub mod ct;
+pub mod delivery;
 pub mod exit;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod header;
+#[cfg(feature = "jwks")]
+pub mod jwt;
 pub mod key;
 pub mod sign;
 pub mod verify;
 
 #[cfg(feature = "cli")]
+pub mod cases;
+#[cfg(feature = "cli")]
+pub mod check;
+#[cfg(feature = "cli")]
+pub mod jwks_cache;
+#[cfg(feature = "cli")]
+pub mod listen;
+#[cfg(feature = "cli")]
 pub mod net;
 #[cfg(feature = "cli")]
+pub mod report;
+#[cfg(feature = "cli")]
 pub mod send;
+#[cfg(feature = "cli")]
+pub mod serve;
+#[cfg(feature = "cli")]
+pub mod vectors;
 
 pub use header::{HeaderSource, Scheme};
 pub use key::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey};
 pub use sign::{SignError, Signer};
 pub use verify::{MatchedKey, Verified, Verifier, VerifyError};
+
+#[cfg(feature = "jwks")]
+pub use key::{Jwks, JwksError};
+#[cfg(feature = "jwks")]
+pub use verify::{JwksVerified, JwksVerifier, JwksVerifyError};

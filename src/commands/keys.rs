@@ -88,7 +88,7 @@ impl TrustedKeys {
     }
 }
 
-fn parse_secret(text: &str, index: usize, any_length: bool) -> Result<Secret, Failure> {
+pub(super) fn parse_secret(text: &str, index: usize, any_length: bool) -> Result<Secret, Failure> {
     let policy = if any_length {
         hookspec::LengthPolicy::AnyNonEmpty
     } else {

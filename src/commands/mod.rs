@@ -1,10 +1,14 @@
 //! Subcommands. Each module owns its clap arguments and its `run` function, which returns
 //! the exit code (see `hookspec::exit`) or an error that `main` prints as one line.
 
+mod check;
 mod keygen;
 mod keys;
+mod listen;
 mod send;
+mod serve;
 mod sign;
+mod vectors;
 mod verify;
 
 use std::io::Read as _;
@@ -30,8 +34,17 @@ enum Command {
     Verify(verify::Args),
     /// Sign a body and POST it to a URL, retrying with backoff like a real sender.
     Send(send::Args),
+    /// Host a receiver with scripted responses and grade a webhook sender's deliveries.
+    Listen(listen::Args),
     /// Generate a fresh whsec_ secret or whsk_/whpk_ Ed25519 key pair.
     Keygen(keygen::Args),
+    /// Run the conformance cases against a webhook endpoint (or an embedded reference
+    /// receiver) and report, case by case.
+    Check(check::Args),
+    /// Test vectors: write the corpus, or check an implementation against it.
+    Vectors(vectors::Args),
+    /// Run the reference receiver: verify, deduplicate, and expose the observer endpoint.
+    Serve(serve::Args),
 }
 
 /// A failure that ends the command with a one-line message and an exit code.
@@ -76,6 +89,10 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Send(args) => send::run(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::Vectors(args) => vectors::run(args),
+        Command::Listen(args) => listen::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

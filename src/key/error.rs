@@ -61,6 +61,25 @@ pub enum KeyError {
     /// The operating system's random source failed while generating a key.
     #[error("the operating system's random source is unavailable")]
     RandomUnavailable,
+    /// An RSA modulus shorter than 2048 bits (RFC 7518 section 3.3).
+    #[error("the RSA key has {bits} bits; at least 2048 are required")]
+    RsaKeyTooSmall {
+        /// The modulus length in bits.
+        bits: usize,
+    },
+    /// An RSA modulus longer than 8192 bits.
+    #[error("the RSA key has {bits} bits; at most 8192 are accepted")]
+    RsaKeyTooLarge {
+        /// The modulus length in bits.
+        bits: usize,
+    },
+    /// RSA components that do not form a usable public key (even modulus, exponent out of
+    /// range, empty component).
+    #[error("the RSA key's modulus or exponent is invalid")]
+    InvalidRsaKey,
+    /// Text that is not a PEM-encoded key of the expected kind.
+    #[error("not a PEM-encoded RSA key (PKCS#8 or PKCS#1)")]
+    InvalidPem,
 }
 
 impl KeyError {
@@ -78,6 +97,10 @@ impl KeyError {
             Self::InvalidPublicKey => "invalid_public_key",
             Self::WeakPublicKey => "weak_public_key",
             Self::RandomUnavailable => "random_unavailable",
+            Self::RsaKeyTooSmall { .. } => "rsa_key_too_small",
+            Self::RsaKeyTooLarge { .. } => "rsa_key_too_large",
+            Self::InvalidRsaKey => "invalid_rsa_key",
+            Self::InvalidPem => "invalid_key_pem",
         }
     }
 }

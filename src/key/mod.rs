@@ -1,4 +1,5 @@
-//! Key material: `whsec_` HMAC secrets, `whsk_` Ed25519 signing keys and `whpk_` public keys.
+//! Key material: `whsec_` HMAC secrets, `whsk_` Ed25519 signing keys and `whpk_` public keys;
+//! with the `jwks` feature, JSON Web Key Sets and RSA keys for RS256 JWTs.
 //!
 //! Every type here redacts itself in `Debug` and `Display`: a secret is shown as its prefix,
 //! its length and a short fingerprint (the first 4 bytes of SHA-256 of the key), which is
@@ -7,10 +8,20 @@
 
 mod ed25519;
 mod error;
+#[cfg(feature = "jwks")]
+pub mod jwks;
+#[cfg(feature = "jwks")]
+mod rsa;
 mod secret;
 
 pub use ed25519::{PublicKey, SigningKey};
 pub use error::KeyError;
+#[cfg(feature = "jwks")]
+pub use jwks::{
+    JWKS_MAX_BYTES, JWKS_MAX_KEYS, Jwk, JwkKey, Jwks, JwksError, SkipReason, SkippedKey,
+};
+#[cfg(feature = "jwks")]
+pub use rsa::{RSA_MAX_BITS, RSA_MIN_BITS, RsaPublicKey, RsaSigningKey};
 pub use secret::{LengthPolicy, Secret};
 
 use base64::Engine as _;

@@ -9,6 +9,10 @@
 //! signatures only through `verify_strict`.
 
 mod error;
+#[cfg(feature = "jwks")]
+mod jwks;
+#[cfg(feature = "jwks")]
+mod jwks_error;
 
 use std::fmt;
 use std::time::Duration;
@@ -17,6 +21,10 @@ use hmac::{KeyInit as _, Mac as _};
 use subtle::ConstantTimeEq as _;
 
 pub use error::VerifyError;
+#[cfg(feature = "jwks")]
+pub use jwks::{JwksVerified, JwksVerifier, Proof};
+#[cfg(feature = "jwks")]
+pub use jwks_error::JwksVerifyError;
 
 use crate::clock::unix_now;
 use crate::header::{
@@ -177,55 +185,75 @@ impl Verifier {
         if self.secrets.is_empty() && self.public_keys.is_empty() {
             return Err(VerifyError::NoKeysConfigured);
         }
-        let names = self.header_names(headers);
-        let id = required(headers, names.id, VerifyError::MissingId)?;
-        if !is_valid_id(id) {
-            return Err(VerifyError::InvalidId);
-        }
-        let ts_text = required(headers, names.timestamp, VerifyError::MissingTimestamp)?;
-        let timestamp = parse_timestamp(ts_text).ok_or(VerifyError::InvalidTimestamp)?;
-        self.check_freshness(timestamp, now)?;
-        let signatures = required(headers, names.signature, VerifyError::MissingSignature)?;
-        let matched = self.match_signature(id, ts_text, body, signatures)?;
+        let envelope = self.envelope_at(headers, now)?;
+        let matched =
+            self.match_signature(envelope.id, envelope.ts_text, body, envelope.signature)?;
         Ok(Verified {
-            // `is_valid_id` admits visible ASCII only, so this conversion cannot lose data.
-            id: String::from_utf8_lossy(id).into_owned(),
-            timestamp,
+            id: envelope.id_string(),
+            timestamp: envelope.timestamp,
             matched,
-            svix_aliases: names.svix,
+            svix_aliases: envelope.svix,
         })
     }
 
-    fn header_names<H: HeaderSource + ?Sized>(&self, headers: &H) -> HeaderNames {
-        let any_present = |names: [&str; 3]| {
-            names
-                .iter()
-                .any(|name| header::single_value(headers, name) != HeaderValue::Absent)
-        };
-        let webhook = [
+    /// The header checks shared by every scheme, in order: header prefix chosen, id,
+    /// timestamp grammar, freshness, signature header present. Keys are not consulted, so
+    /// the JWKS verifier reuses this for its `v1a` and JWT paths.
+    pub(crate) fn envelope_at<'a, H: HeaderSource + ?Sized>(
+        &self,
+        headers: &'a H,
+        now: u64,
+    ) -> Result<Envelope<'a>, VerifyError> {
+        let found = self.select_headers(headers);
+        let [id, ts_text, signature] = found.values;
+        let [id_name, ts_name, signature_name] = found.names;
+        let id = required(id, id_name, VerifyError::MissingId)?;
+        if !is_valid_id(id) {
+            return Err(VerifyError::InvalidId);
+        }
+        let ts_text = required(ts_text, ts_name, VerifyError::MissingTimestamp)?;
+        let timestamp = parse_timestamp(ts_text).ok_or(VerifyError::InvalidTimestamp)?;
+        self.check_freshness(timestamp, now)?;
+        let signature = required(signature, signature_name, VerifyError::MissingSignature)?;
+        Ok(Envelope {
+            id,
+            ts_text,
+            timestamp,
+            signature,
+            svix: found.svix,
+        })
+    }
+
+    /// Looks up the three `webhook-*` headers (each once: lookups dominate the cost of
+    /// verifying a small delivery), or their `svix-*` aliases when none is present.
+    fn select_headers<'h, H: HeaderSource + ?Sized>(&self, headers: &'h H) -> FoundHeaders<'h> {
+        const WEBHOOK: [&str; 3] = [
             header::WEBHOOK_ID,
             header::WEBHOOK_TIMESTAMP,
             header::WEBHOOK_SIGNATURE,
         ];
-        let svix = [
+        const SVIX: [&str; 3] = [
             header::SVIX_ID,
             header::SVIX_TIMESTAMP,
             header::SVIX_SIGNATURE,
         ];
-        if self.svix_aliases && !any_present(webhook) && any_present(svix) {
-            HeaderNames {
-                id: svix[0],
-                timestamp: svix[1],
-                signature: svix[2],
-                svix: true,
+        let absent =
+            |values: &[HeaderValue<'_>; 3]| values.iter().all(|v| *v == HeaderValue::Absent);
+        let webhook = WEBHOOK.map(|name| header::single_value(headers, name));
+        if self.svix_aliases && absent(&webhook) {
+            let svix = SVIX.map(|name| header::single_value(headers, name));
+            if !absent(&svix) {
+                return FoundHeaders {
+                    values: svix,
+                    names: SVIX,
+                    svix: true,
+                };
             }
-        } else {
-            HeaderNames {
-                id: webhook[0],
-                timestamp: webhook[1],
-                signature: webhook[2],
-                svix: false,
-            }
+        }
+        FoundHeaders {
+            values: webhook,
+            names: WEBHOOK,
+            svix: false,
         }
     }
 
@@ -254,7 +282,7 @@ impl Verifier {
         signatures: &[u8],
     ) -> Result<MatchedKey, VerifyError> {
         // Expected tags and the Ed25519 message are computed at most once, on first need.
-        let mut tags: Option<Vec<[u8; 32]>> = None;
+        let mut tags = ExpectedTags::NotYet;
         let mut message: Option<Vec<u8>> = None;
         let (mut entries, mut unknown, mut malformed, mut unusable, mut tried) = (0, 0, 0, 0, 0);
         for (entry_index, entry) in signature_entries(signatures).enumerate() {
@@ -262,9 +290,9 @@ impl Verifier {
             let found = match entry {
                 SignatureEntry::V1(candidate) if !self.secrets.is_empty() => {
                     tried += 1;
-                    let tags = tags.get_or_insert_with(|| self.expected_tags(id, timestamp, body));
-                    tags.iter()
-                        .position(|tag| bool::from(tag.ct_eq(&candidate)))
+                    tags.get(self, id, timestamp, body)
+                        .iter()
+                        .position(|tag| tags_equal(tag, &candidate))
                         .map(|key_index| (Scheme::V1, key_index))
                 }
                 SignatureEntry::V1a(candidate) if !self.public_keys.is_empty() => {
@@ -308,34 +336,94 @@ impl Verifier {
             _ => VerifyError::NoMatchingSignature { tried },
         })
     }
+}
 
-    fn expected_tags(&self, id: &[u8], timestamp: &[u8], body: &[u8]) -> Vec<[u8; 32]> {
-        self.secrets
-            .iter()
-            .map(|key| {
-                let mut mac = key.keyed.clone();
-                feed_content(&mut mac, id, timestamp, body);
-                mac.finalize().into_bytes().into()
-            })
-            .collect()
+impl KeyedSecret {
+    /// The `v1` tag of `id.timestamp.body` under this secret.
+    fn tag(&self, id: &[u8], timestamp: &[u8], body: &[u8]) -> [u8; 32] {
+        let mut mac = self.keyed.clone();
+        feed_content(&mut mac, id, timestamp, body);
+        mac.finalize().into_bytes().into()
     }
 }
 
-/// The header names in use for one delivery.
-struct HeaderNames {
-    id: &'static str,
-    timestamp: &'static str,
-    signature: &'static str,
+/// The expected `v1` tags of one delivery, one per secret, computed on first need and then
+/// reused for every further `v1` entry. The usual single secret needs no allocation.
+enum ExpectedTags {
+    NotYet,
+    One([u8; 32]),
+    Many(Vec<[u8; 32]>),
+}
+
+impl ExpectedTags {
+    fn get(
+        &mut self,
+        verifier: &Verifier,
+        id: &[u8],
+        timestamp: &[u8],
+        body: &[u8],
+    ) -> &[[u8; 32]] {
+        if let Self::NotYet = self {
+            *self = match verifier.secrets.as_slice() {
+                [only] => Self::One(only.tag(id, timestamp, body)),
+                all => Self::Many(all.iter().map(|k| k.tag(id, timestamp, body)).collect()),
+            };
+        }
+        match self {
+            Self::NotYet => &[],
+            Self::One(tag) => std::slice::from_ref(tag),
+            Self::Many(tags) => tags,
+        }
+    }
+}
+
+/// Constant-time equality of two `v1` tags: the words are XOR-folded without branching and
+/// `subtle` decides on the result (a quarter of the work of a byte-wise `ct_eq`).
+fn tags_equal(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    let (a, b) = (a.as_chunks::<8>().0, b.as_chunks::<8>().0);
+    let diff = a.iter().zip(b).fold(0u64, |diff, (x, y)| {
+        diff | (u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y))
+    });
+    bool::from(diff.ct_eq(&0))
+}
+
+/// The checked headers of one delivery (see [`Verifier::envelope_at`]).
+pub(crate) struct Envelope<'a> {
+    /// The `webhook-id`, valid under the strict grammar.
+    pub(crate) id: &'a [u8],
+    /// The `webhook-timestamp` exactly as received (it is part of the signed content).
+    pub(crate) ts_text: &'a [u8],
+    /// The timestamp, fresh within the tolerance.
+    pub(crate) timestamp: u64,
+    /// The `webhook-signature` value.
+    pub(crate) signature: &'a [u8],
+    /// Whether the `svix-*` aliases were read.
+    pub(crate) svix: bool,
+}
+
+impl Envelope<'_> {
+    /// The id as a string: `is_valid_id` admits visible ASCII only, so the lossy branch
+    /// never runs (and the ASCII check is faster than a lossy conversion).
+    pub(crate) fn id_string(&self) -> String {
+        String::from_utf8(self.id.to_vec())
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+}
+
+/// The id, timestamp and signature headers of one delivery, and their names.
+struct FoundHeaders<'h> {
+    values: [HeaderValue<'h>; 3],
+    names: [&'static str; 3],
     svix: bool,
 }
 
 /// The single value of a required header, or the given error when absent.
-fn required<'a, H: HeaderSource + ?Sized>(
-    headers: &'a H,
+fn required<'a>(
+    value: HeaderValue<'a>,
     name: &'static str,
     missing: VerifyError,
 ) -> Result<&'a [u8], VerifyError> {
-    match header::single_value(headers, name) {
+    match value {
         HeaderValue::Absent => Err(missing),
         HeaderValue::One(value) => Ok(value),
         HeaderValue::Conflicting => Err(VerifyError::ConflictingHeaders { header: name }),

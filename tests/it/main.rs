@@ -1,4 +1,16 @@
 //! Integration tests.
 
+mod cases;
+mod check;
+mod cli;
 mod ct;
+mod fixtures;
 mod fuzzing;
+mod jwks;
+mod kat;
+mod listen;
+mod props;
+mod serve;
+mod support;
+mod vectors_corpus;
+mod vectors_harness;

@@ -1,0 +1,349 @@
+//! `hookspec check`: run the case catalogue against a webhook endpoint (or, without a URL,
+//! against an embedded reference receiver) and report.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::TypedValueParser as _;
+use hookspec::cases::{self, Keys};
+use hookspec::check::{self, CheckError, Config, Event};
+use hookspec::report::baseline::Baseline;
+use hookspec::report::{self, Report};
+use hookspec::serve::{LogSink, RunningServer, ServeConfig};
+use hookspec::{Secret, SigningKey, Verifier, exit};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::keys::parse_secret;
+use super::{Failure, Outcome, parse_duration};
+
+/// Arguments of `hookspec check`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The webhook endpoint (http:// or https://). Omitted: run against an embedded
+    /// reference receiver on a free loopback port, with fresh secrets and its observer.
+    url: Option<String>,
+    /// A secret the endpoint trusts (`whsec_…`). Repeat for every trusted secret, the
+    /// current one first (the others enable the rotation cases).
+    #[arg(
+        long = "secret",
+        value_name = "whsec_…",
+        env = "HOOKSPEC_SECRET",
+        value_delimiter = ' ',
+        hide_env_values = true
+    )]
+    secrets: Vec<String>,
+    /// A secret the endpoint must no longer accept (enables rotation/revoked-*).
+    #[arg(long, value_name = "whsec_…")]
+    revoked_secret: Option<String>,
+    /// An Ed25519 signing key (`whsk_…`) whose public key the endpoint trusts (enables the
+    /// v1a cases).
+    #[arg(long, value_name = "whsk_…")]
+    signing_key: Option<String>,
+    /// The endpoint's observer URL: GET returns {"<webhook-id>": <times processed>}.
+    /// Enables the duplicate/* effect cases.
+    #[arg(long, value_name = "URL")]
+    observe: Option<String>,
+    /// NON-STRICT findings (SHOULD breaches) fail the run too.
+    #[arg(long)]
+    strict: bool,
+    /// Also write the report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Also write the report as JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Run only the cases matching GLOB (`*`, `?`; a bare family name selects the family).
+    /// Repeatable.
+    #[arg(long = "cases", value_name = "GLOB")]
+    cases: Vec<String>,
+    /// Skip the cases matching GLOB. Repeatable.
+    #[arg(long = "skip", value_name = "GLOB")]
+    skip: Vec<String>,
+    /// Print the catalogue (id, level, title) and exit without sending anything.
+    #[arg(long)]
+    list: bool,
+    /// Compare the findings with a baseline file: fail on new findings and on listed ones
+    /// that no longer occur.
+    #[arg(long, value_name = "FILE")]
+    expect: Option<PathBuf>,
+    /// Write this run's findings as a baseline file (each with a reason to fill in).
+    #[arg(long, value_name = "FILE")]
+    write_expect: Option<PathBuf>,
+    /// How many independent cases run at once.
+    #[arg(long, default_value_t = check::DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
+    concurrency: usize,
+    /// Per-request timeout.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    timeout: Duration,
+    /// Accept HMAC secrets of any non-empty length (the spec asks for 24 to 64 bytes).
+    #[arg(long)]
+    any_secret_length: bool,
+}
+
+/// Runs `hookspec check`.
+pub fn run(args: Args) -> Outcome {
+    let selected = check::select::select(cases::catalogue(), &args.cases, &args.skip).map_err(
+        |unmatched| {
+            Failure::usage(format!(
+                "no case matches {} (see hookspec check --list)",
+                unmatched.join(", ")
+            ))
+        },
+    )?;
+    if args.list {
+        print!("{}", listing(&selected));
+        return Ok(exit::OK);
+    }
+    let expect = match &args.expect {
+        Some(path) => {
+            Some(Baseline::read(path).map_err(|e| Failure::usage(format!("{e} [{}]", e.code())))?)
+        }
+        None => None,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::tool(format!("cannot start the async runtime: {e}")))?;
+    let report = runtime.block_on(run_checks(&args, selected))?;
+
+    let color = std::io::stdout().is_terminal();
+    print!("{}", report::terminal::render(&report, color));
+    let findings = report.cases.iter().any(|c| {
+        matches!(
+            c.verdict,
+            report::Verdict::Failed | report::Verdict::NonStrict
+        )
+    });
+    if findings {
+        println!("{}", rerun_hint(&args));
+    }
+    if let Some(path) = &args.json {
+        report::json::write(&report, path)
+            .map_err(|e| Failure::tool(format!("cannot write {}: {e}", path.display())))?;
+    }
+    if let Some(path) = &args.junit {
+        report::junit::write(&report, path)
+            .map_err(|e| Failure::tool(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let mut code = report.exit_code();
+    if let Some(baseline) = &expect {
+        let c = baseline.compare(&report);
+        println!(
+            "baseline: {} accepted, {} new, {} resolved, {} unused",
+            c.accepted.len(),
+            c.new_findings.len(),
+            c.resolved.len(),
+            c.unused.len()
+        );
+        for id in &c.new_findings {
+            println!("  new finding (not in the baseline): {id}");
+        }
+        for id in &c.resolved {
+            println!("  listed but no longer found (update the baseline): {id}");
+        }
+        for id in &c.unused {
+            println!("  listed, but the case did not run: {id}");
+        }
+        code = if c.passes() { exit::OK } else { exit::FINDINGS };
+    }
+    if let Some(path) = &args.write_expect {
+        let baseline = Baseline::from_report(&report);
+        baseline
+            .write(path)
+            .map_err(|e| Failure::tool(format!("{e} [{}]", e.code())))?;
+        println!(
+            "wrote {} finding(s) to {}: replace each TODO with the reason it is accepted",
+            baseline.findings.len(),
+            path.display()
+        );
+        if expect.is_none() {
+            code = exit::OK;
+        }
+    }
+    Ok(code)
+}
+
+/// Resolves the target (a URL, or the embedded receiver), runs the cases with a progress
+/// bar on a terminal, and returns the report.
+async fn run_checks(args: &Args, selected: Vec<cases::Case>) -> Result<Report, Failure> {
+    let (mut config, _server) = match &args.url {
+        Some(url) => (configure_url(args, url)?, None),
+        None => {
+            let (config, server) = configure_embedded(args).await?;
+            (config, Some(server))
+        }
+    };
+    config.cases = selected;
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let on_event = |event: Event| match event {
+        Event::Started { total } => bar.set_length(total as u64),
+        Event::Finished { id, .. } => {
+            bar.inc(1);
+            bar.set_message(id);
+        }
+        _ => {}
+    };
+    let result = check::run(config, &on_event).await;
+    bar.finish_and_clear();
+    result.map_err(|e: CheckError| Failure {
+        exit: e.exit_code(),
+        message: format!("{e} [{}]", e.code()),
+    })
+}
+
+fn configure_url(args: &Args, url: &str) -> Result<Config, Failure> {
+    if args.secrets.is_empty() {
+        return Err(Failure::usage(
+            "give the endpoint's secret: --secret whsec_… (or set HOOKSPEC_SECRET)",
+        ));
+    }
+    let secrets = args
+        .secrets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| parse_secret(s, i, args.any_secret_length))
+        .collect::<Result<Vec<_>, _>>()?;
+    let revoked = match &args.revoked_secret {
+        Some(text) => Some(parse_revoked(text, args.any_secret_length)?),
+        None => None,
+    };
+    let signing_key = match &args.signing_key {
+        Some(text) => Some(
+            SigningKey::parse(text)
+                .map_err(|e| Failure::usage(format!("--signing-key: {e} [{}]", e.code())))?,
+        ),
+        None => None,
+    };
+    let config = Config {
+        url: url.to_string(),
+        keys: Keys {
+            secrets,
+            revoked,
+            signing_key,
+        },
+        observe: args.observe.clone(),
+        strict: args.strict,
+        cases: Vec::new(),
+        concurrency: args.concurrency,
+        timeout: args.timeout,
+        repro_dir: None,
+        target_label: None,
+    };
+    // Fail on a malformed URL before anything is sent.
+    check::http::Target::parse(url).map_err(|e| Failure::usage(format!("{e} [{}]", e.code())))?;
+    if let Some(observe) = &args.observe {
+        check::http::Target::parse(observe)
+            .map_err(|e| Failure::usage(format!("--observe: {e} [{}]", e.code())))?;
+    }
+    Ok(config)
+}
+
+fn parse_revoked(text: &str, any_length: bool) -> Result<Secret, Failure> {
+    parse_secret(text, 0, any_length).map_err(|f| Failure {
+        exit: f.exit,
+        message: f.message.replacen("--secret #1", "--revoked-secret", 1),
+    })
+}
+
+/// The embedded reference receiver: two trusted secrets (current and previous), a revoked
+/// one it does not trust, and a trusted Ed25519 key, so that every case runs.
+async fn configure_embedded(args: &Args) -> Result<(Config, RunningServer), Failure> {
+    if args.observe.is_some() || args.revoked_secret.is_some() || args.signing_key.is_some() {
+        return Err(Failure::usage(
+            "--observe, --revoked-secret and --signing-key need a URL; without one, hookspec check runs against an embedded receiver with fresh keys",
+        ));
+    }
+    if !args.secrets.is_empty() {
+        eprintln!(
+            "hookspec check: no URL, so the embedded reference receiver is checked with fresh secrets (--secret and HOOKSPEC_SECRET are used only with a URL)"
+        );
+    }
+    let fresh = || Secret::generate().map_err(|e| Failure::tool(format!("{e} [{}]", e.code())));
+    let (current, previous, revoked) = (fresh()?, fresh()?, fresh()?);
+    let signing_key =
+        SigningKey::generate().map_err(|e| Failure::tool(format!("{e} [{}]", e.code())))?;
+    let verifier = Verifier::new()
+        .with_secret(current.clone())
+        .with_secret(previous.clone())
+        .with_public_key(signing_key.public_key());
+    let server = hookspec::serve::spawn(
+        ServeConfig::new(verifier)
+            .addr(([127, 0, 0, 1], 0).into())
+            .log(LogSink::Off),
+    )
+    .await
+    .map_err(|e| {
+        Failure::tool(format!(
+            "cannot start the embedded receiver: {e} [{}]",
+            e.code()
+        ))
+    })?;
+    let url = server.base_url();
+    let config = Config {
+        target_label: Some(format!("{url} (embedded reference receiver)")),
+        url,
+        keys: Keys {
+            secrets: vec![current, previous],
+            revoked: Some(revoked),
+            signing_key: Some(signing_key),
+        },
+        observe: Some(server.observe_url()),
+        strict: args.strict,
+        cases: Vec::new(),
+        concurrency: args.concurrency,
+        timeout: args.timeout,
+        repro_dir: None,
+    };
+    Ok((config, server))
+}
+
+/// How to re-run one case with fresh signatures (secrets by reference, never by value).
+fn rerun_hint(args: &Args) -> String {
+    match &args.url {
+        Some(url) => {
+            let observe = args
+                .observe
+                .as_deref()
+                .map(|o| format!(" --observe {}", check::repro::shell_quote(o.as_bytes())))
+                .unwrap_or_default();
+            format!(
+                "re-run one case, freshly signed: hookspec check {} --secret \"$HOOKSPEC_SECRET\"{observe} --cases ID",
+                check::repro::shell_quote(check::http::redact_userinfo(url).as_bytes())
+            )
+        }
+        None => "re-run one case: hookspec check --cases ID".to_string(),
+    }
+}
+
+/// The catalogue as printed by `--list`: id, level, title, and what the case needs.
+pub fn listing(cases: &[cases::Case]) -> String {
+    let mut out = String::new();
+    for case in cases {
+        let need = case.need.as_str();
+        let need = if need.is_empty() {
+            String::new()
+        } else {
+            format!("  [needs {need}]")
+        };
+        out.push_str(&format!(
+            "{:<40} {:<6} {}{need}\n",
+            case.id,
+            case.level.as_str(),
+            case.title
+        ));
+    }
+    out.push_str(&format!("{} cases\n", cases.len()));
+    out
+}

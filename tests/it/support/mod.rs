@@ -1,0 +1,13 @@
+//! Shared test support: an HTTP client for deliveries and observers, and deliberately
+//! flawed receivers for the checker's tests.
+
+// Items here serve several test modules (some owned by other parts of the suite); not
+// every one is used by every build of the test binary.
+#![allow(dead_code)]
+
+pub mod http;
+pub mod json;
+pub mod receivers;
+
+#[cfg(test)]
+mod sanity;
