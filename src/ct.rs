@@ -326,6 +326,13 @@ fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
+fn hookspec_eq(a: &[u8], b: &[u8]) -> bool {
+    match (<&[u8; 32]>::try_from(a), <&[u8; 32]>::try_from(b)) {
+        (Ok(a), Ok(b)) => crate::verify::tags_equal(a, b),
+        _ => false,
+    }
+}
+
 /// The first byte of an Ed25519 signature (`R`) altered so that `R` still decodes to a
 /// non-small-order point: both v1a classes then run the full verification equation.
 fn flip_r(signature: &[u8; 64]) -> Vec<u8> {
@@ -419,7 +426,14 @@ pub fn cases() -> Vec<Case> {
             [with_flip(&sig, 63, 1), [&sig[..], &[0]].concat()],
         ),
         compare_case(
-            "subtle ct_eq (hookspec's comparison)",
+            "hookspec tags_equal (XOR fold, then subtle)",
+            "32 B, first vs last byte differs",
+            tag.to_vec(),
+            [first.clone(), last.clone()],
+            hookspec_eq,
+        ),
+        compare_case(
+            "subtle ct_eq (byte-wise)",
             "32 B, first vs last byte differs",
             tag.to_vec(),
             [first.clone(), last.clone()],
