@@ -35,8 +35,12 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+#[doc(hidden)]
+pub mod ct;
 pub mod delivery;
 pub mod exit;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gemini;
 pub mod header;
 #[cfg(feature = "jwks")]

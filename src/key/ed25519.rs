@@ -105,7 +105,8 @@ impl fmt::Display for SigningKey {
 
 /// A `whpk_` Ed25519 public key (Standard Webhooks `v1a` scheme).
 ///
-/// Parsing rejects encodings that are not points on the curve and small-order ("weak") points.
+/// Parsing rejects encodings that are not points on the curve, non-canonical encodings
+/// (y ≥ p), and small-order ("weak") points.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PublicKey {
     inner: VerifyingKey,
@@ -126,11 +127,23 @@ impl PublicKey {
 
     /// Wraps the 32-byte compressed Edwards point.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
+        // `whpk_` alone is an empty key, as `whsec_` and `whsk_` alone are (found by the
+        // `keys` fuzz target).
+        if bytes.is_empty() {
+            return Err(KeyError::Empty);
+        }
         let array: &[u8; 32] = bytes.try_into().map_err(|_| KeyError::InvalidKeyLength {
             len: bytes.len(),
             expected: "32 bytes",
         })?;
         let inner = VerifyingKey::from_bytes(array).map_err(|_| KeyError::InvalidPublicKey)?;
+        // The decoder reduces y modulo p, so `y + p` (19 values of y, either sign) decodes to
+        // the same point as `y`. RFC 8032 section 5.1.3 says decoding fails for y >= p, and no
+        // signing key ever has such an encoding: one key, one text (found by the `keys` fuzz
+        // target's canonical-encoding invariant).
+        if inner.to_edwards().compress().as_bytes() != array {
+            return Err(KeyError::InvalidPublicKey);
+        }
         if inner.is_weak() {
             return Err(KeyError::WeakPublicKey);
         }

@@ -52,7 +52,7 @@ pub enum KeyError {
     /// A 64-byte `whsk_` key whose second half is not the public key of its first half.
     #[error("the 64-byte signing key's public half does not match its seed")]
     KeyPairMismatch,
-    /// The 32 bytes are not the encoding of a point on Ed25519.
+    /// The 32 bytes are not the canonical encoding of a point on Ed25519.
     #[error("the public key is not a valid Ed25519 point")]
     InvalidPublicKey,
     /// The public key has small order: any signature "verifies" under it in lax verifiers.

@@ -66,7 +66,7 @@ pub enum VerifyError {
         unusable: usize,
     },
     /// Well-formed entries were tried against every configured key and none matched.
-    #[error("no signature matches any configured key ({tried} entries tried)")]
+    #[error("no signature matches any configured key ({tried} {} tried)", if *tried == 1 { "entry" } else { "entries" })]
     NoMatchingSignature {
         /// Well-formed entries that were tried.
         tried: usize,

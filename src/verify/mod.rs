@@ -379,7 +379,7 @@ impl ExpectedTags {
 
 /// Constant-time equality of two `v1` tags: the words are XOR-folded without branching and
 /// `subtle` decides on the result (a quarter of the work of a byte-wise `ct_eq`).
-fn tags_equal(a: &[u8; 32], b: &[u8; 32]) -> bool {
+pub(crate) fn tags_equal(a: &[u8; 32], b: &[u8; 32]) -> bool {
     let (a, b) = (a.as_chunks::<8>().0, b.as_chunks::<8>().0);
     let diff = a.iter().zip(b).fold(0u64, |diff, (x, y)| {
         diff | (u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y))

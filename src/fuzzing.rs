@@ -1,0 +1,34 @@
+//! Fuzz entry points and the oracles they check against (not a stable API).
+//!
+//! Each `fuzz/fuzz_targets/<name>.rs` is one line calling one function here, and
+//! `tests/it/fuzzing.rs` runs the same functions under proptest, so the stable test suite
+//! exercises every invariant the fuzzer checks. Every entry point takes the fuzzer's bytes;
+//! the structured ones decode them with [`codec`] (an invertible format, so seed corpora can
+//! be built from the known-answer vectors by [`seeds`]).
+//!
+//! | target | function | invariant |
+//! |---|---|---|
+//! | `signature_list` | [`signature_list`] | entries match [`oracle::entries`]; accepted entries are canonical |
+//! | `timestamp` | [`timestamp`] | `parse_timestamp` accepts exactly `[1-9][0-9]*` in `u64`; ids match [`oracle::id`] |
+//! | `keys` | [`keys`] | `whsec_`/`whsk_`/`whpk_` results and codes match [`oracle`]; exports round-trip; no key in `Debug` |
+//! | `verify_v1` | [`verify_v1`] | verify = model verifier; signed ⇒ verifies; tampered/variant ⇒ never |
+//! | `verify_v1a` | [`verify_v1a`] | the same for Ed25519, including `S + L` malleability |
+//! | `differential` | [`differential()`] | hookspec = `standardwebhooks` = `svix`, up to [`differential::ALLOW_LIST`] |
+//!
+//! Adding a target: one `pub fn name(data: &[u8])` here (or in a submodule, re-exported),
+//! one line in `fuzz/fuzz_targets/name.rs`, one `[[bin]]` stanza in `fuzz/Cargo.toml`, seeds
+//! in [`seeds::all`] (the corpus test writes them to `fuzz/corpus/name/`), and one proptest in
+//! `tests/it/fuzzing.rs`.
+
+pub mod codec;
+pub mod delivery;
+#[cfg(feature = "http")]
+pub mod differential;
+pub mod oracle;
+mod parsers;
+pub mod seeds;
+
+pub use delivery::{verify_v1, verify_v1a};
+#[cfg(feature = "http")]
+pub use differential::differential;
+pub use parsers::{keys, signature_list, timestamp};
