@@ -549,6 +549,7 @@ mod tests {
             probe: probe("", Delivery::signed(id, "1", "v1,x", Vec::new())),
             answer,
             expect: Some(Expect::Reject),
+            at: 0,
         };
         let log = vec![
             sent("a/x", "m1", status(401)),

@@ -365,6 +365,8 @@ pub struct Sent {
     pub answer: Answer,
     /// What the case expected (`None` for measurements and effect cases).
     pub expect: Option<Expect>,
+    /// When it was sent, in Unix seconds.
+    pub at: u64,
 }
 
 impl Sent {

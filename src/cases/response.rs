@@ -247,6 +247,7 @@ mod tests {
                 None => Answer::NoAnswer("reset".into()),
             },
             expect,
+            at: 0,
         }
     }
 

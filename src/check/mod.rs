@@ -12,8 +12,10 @@
 //! Independent cases run concurrently (`concurrency` at a time); cases whose effects are
 //! observed run one at a time afterwards; audits over the whole run come last.
 
+pub mod export;
 pub mod http;
 pub mod observer;
+pub mod replay;
 pub mod repro;
 mod runner;
 pub mod select;
@@ -136,6 +138,16 @@ pub async fn run(
     config: Config,
     on_event: &(dyn Fn(Event) + Send + Sync),
 ) -> Result<Report, CheckError> {
+    run_recorded(config, on_event)
+        .await
+        .map(|(report, _)| report)
+}
+
+/// Like [`run`], and also returns every delivery sent, in order (for `--export-vectors`).
+pub async fn run_recorded(
+    config: Config,
+    on_event: &(dyn Fn(Event) + Send + Sync),
+) -> Result<(Report, Vec<crate::cases::Sent>), CheckError> {
     let started = SystemTime::now();
     let clock = std::time::Instant::now();
     let prepared = runner::Runner::prepare(&config).await?;
@@ -144,10 +156,10 @@ pub async fn run(
         .clone()
         .unwrap_or_else(|| prepared.target_display());
     let mut report = Report::new("check", &target_label, started, config.strict);
-    let (results, notes) = prepared.run_all(&config, on_event).await;
+    let (results, notes) = prepared.clone().run_all(&config, on_event).await;
     report.notes = notes;
     report.finish(results, clock.elapsed());
-    Ok(report)
+    Ok((report, prepared.take_log()))
 }
 
 /// A fresh run tag: 8 hex digits that make this run's ids unique.

@@ -96,6 +96,11 @@ impl Runner {
         self.target.display()
     }
 
+    /// Takes the log of every delivery sent so far.
+    pub(super) fn take_log(&self) -> Vec<Sent> {
+        std::mem::take(&mut *self.log.lock().expect("log lock"))
+    }
+
     fn note(&self, note: String) {
         self.notes.lock().expect("notes lock").push(note);
     }
@@ -271,12 +276,14 @@ impl Runner {
 
     /// Sends one delivery and logs it.
     async fn send(&self, case: &'static str, probe: &Probe, expect: Option<Expect>) -> Answer {
+        let at = crate::clock::unix_now();
         let answer = self.target.send(&probe.delivery, self.timeout).await;
         self.log.lock().expect("log lock").push(Sent {
             case,
             probe: probe.clone(),
             answer: answer.clone(),
             expect,
+            at,
         });
         answer
     }
@@ -376,6 +383,7 @@ impl Runner {
 
     /// Sends `copies` identical copies of a delivery at once and logs them.
     async fn burst(&self, case: &'static str, probe: &Probe, copies: usize) -> Vec<Answer> {
+        let at = crate::clock::unix_now();
         let answers = self
             .target
             .burst(&probe.delivery, copies, self.timeout)
@@ -387,6 +395,7 @@ impl Runner {
                 probe: probe.clone(),
                 answer: answer.clone(),
                 expect: None,
+                at,
             });
         }
         answers

@@ -79,18 +79,37 @@ pub struct Args {
     /// Accept HMAC secrets of any non-empty length (the spec asks for 24 to 64 bytes).
     #[arg(long)]
     any_secret_length: bool,
+    /// Replay vector files instead of the catalogue (repeatable). Each test is re-signed at
+    /// send time. With a URL, the endpoint must trust the test groups' keys (pass them as
+    /// --secret to replay only those groups); without one, each group runs against an
+    /// embedded reference receiver configured with exactly its keys.
+    #[arg(long = "vectors", value_name = "FILE", conflicts_with_all = ["list", "export_vectors"])]
+    vectors: Vec<PathBuf>,
+    /// Freeze every delivery of this run with a definite expectation as vector files in DIR
+    /// (check-v1.json, check-v1a.json). The files contain the run's keys: use test keys.
+    #[arg(long = "export-vectors", value_name = "DIR")]
+    export_vectors: Option<PathBuf>,
 }
 
 /// Runs `hookspec check`.
 pub fn run(args: Args) -> Outcome {
-    let selected = check::select::select(cases::catalogue(), &args.cases, &args.skip).map_err(
-        |unmatched| {
-            Failure::usage(format!(
-                "no case matches {} (see hookspec check --list)",
-                unmatched.join(", ")
-            ))
-        },
-    )?;
+    // With --vectors, --cases/--skip select vector ids (`v1/tc_42`), not catalogue cases.
+    let catalogue = if args.vectors.is_empty() {
+        cases::catalogue()
+    } else {
+        Vec::new()
+    };
+    let (globs, skips) = if args.vectors.is_empty() {
+        (&args.cases[..], &args.skip[..])
+    } else {
+        (&[][..], &[][..])
+    };
+    let selected = check::select::select(catalogue, globs, skips).map_err(|unmatched| {
+        Failure::usage(format!(
+            "no case matches {} (see hookspec check --list)",
+            unmatched.join(", ")
+        ))
+    })?;
     if args.list {
         print!("{}", listing(&selected));
         return Ok(exit::OK);
@@ -105,7 +124,11 @@ pub fn run(args: Args) -> Outcome {
         .enable_all()
         .build()
         .map_err(|e| Failure::tool(format!("cannot start the async runtime: {e}")))?;
-    let report = runtime.block_on(run_checks(&args, selected))?;
+    let report = if args.vectors.is_empty() {
+        runtime.block_on(run_checks(&args, selected))?
+    } else {
+        runtime.block_on(replay_vectors(&args))?
+    };
 
     let color = std::io::stdout().is_terminal();
     print!("{}", report::terminal::render(&report, color));
@@ -195,12 +218,94 @@ async fn run_checks(args: &Args, selected: Vec<cases::Case>) -> Result<Report, F
         }
         _ => {}
     };
-    let result = check::run(config, &on_event).await;
+    let (keys, catalogue) = (config.keys.clone(), config.cases.clone());
+    let result = check::run_recorded(config, &on_event).await;
     bar.finish_and_clear();
-    result.map_err(|e: CheckError| Failure {
+    let (report, sent) = result.map_err(check_failure)?;
+    if let Some(dir) = &args.export_vectors {
+        export_vectors(dir, &sent, &catalogue, &keys)?;
+    }
+    Ok(report)
+}
+
+fn check_failure(e: CheckError) -> Failure {
+    Failure {
         exit: e.exit_code(),
         message: format!("{e} [{}]", e.code()),
+    }
+}
+
+/// Writes the run's deliveries as vector files in `dir`.
+fn export_vectors(
+    dir: &std::path::Path,
+    sent: &[cases::Sent],
+    catalogue: &[cases::Case],
+    keys: &Keys,
+) -> Result<(), Failure> {
+    let export = check::export::export(sent, catalogue, keys);
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::tool(format!("cannot create {}: {e}", dir.display())))?;
+    for (name, file) in &export.files {
+        let path = dir.join(name);
+        std::fs::write(&path, file.to_json())
+            .map_err(|e| Failure::tool(format!("cannot write {}: {e}", path.display())))?;
+        eprintln!(
+            "exported {} vectors to {} (it contains this run's keys)",
+            file.number_of_tests,
+            path.display()
+        );
+    }
+    if export.skipped > 0 {
+        eprintln!(
+            "{} deliveries were not exported: their expectation depends on the endpoint's state or their headers are not UTF-8",
+            export.skipped
+        );
+    }
+    Ok(())
+}
+
+/// Replays `--vectors` files against the URL, or against embedded receivers.
+async fn replay_vectors(args: &Args) -> Result<Report, Failure> {
+    let mut files = Vec::new();
+    for path in &args.vectors {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+        let file = hookspec::vectors::VectorFile::from_json(&text)
+            .map_err(|e| Failure::usage(format!("invalid vector file {}: {e}", path.display())))?;
+        files.push((path.display().to_string(), file));
+    }
+    let target = match &args.url {
+        Some(url) => {
+            check::http::Target::parse(url)
+                .map_err(|e| Failure::usage(format!("{e} [{}]", e.code())))?;
+            let trusted = if args.secrets.is_empty() {
+                None
+            } else {
+                Some(
+                    args.secrets
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| parse_secret(s, i, args.any_secret_length))
+                        .collect::<Result<Vec<_>, _>>()?,
+                )
+            };
+            check::replay::ReplayTarget::Url {
+                url: url.clone(),
+                trusted,
+            }
+        }
+        None => check::replay::ReplayTarget::Embedded,
+    };
+    check::replay::replay(check::replay::Replay {
+        files,
+        target,
+        cases: args.cases.clone(),
+        skip: args.skip.clone(),
+        timeout: args.timeout,
+        strict: args.strict,
     })
+    .await
+    .map_err(check_failure)
 }
 
 fn configure_url(args: &Args, url: &str) -> Result<Config, Failure> {

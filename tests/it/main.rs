@@ -2,6 +2,7 @@
 
 mod cases;
 mod check;
+mod check_vectors;
 mod cli;
 mod ct;
 mod fixtures;
