@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::codec::{Reader, Writer};
 use crate::cases::judge::{is_reject_status, judge_each, judge_one, severity};
 use crate::cases::{Answer, Expect, Probe, breach};
@@ -94,12 +92,10 @@ pub fn adapter_line(data: &[u8]) {
     match parse_response("v1 #1", tc_id, &line) {
         Ok(response) => {
             assert_eq!(response.tc_id, tc_id);
-            let value: Value = serde_json::from_str(&line).expect("an accepted line is JSON");
-            assert!(value.is_object(), "accepted a non-object: {line:?}");
-            assert!(
-                value["accept"].is_boolean(),
-                "accepted without accept: {line:?}"
-            );
+            // Not checked through `serde_json::Value`: it refuses numbers beyond `f64` that
+            // the reader rightly skips in unknown members.
+            let start = line.trim_start_matches([' ', '\t', '\r', '\n']);
+            assert!(start.starts_with('{'), "accepted a non-object: {line:?}");
             let text = serde_json::to_string(&response).expect("responses serialize");
             let again: Response = parse_response("v1 #1", tc_id, &text).expect("round trip");
             assert_eq!(again, response);
