@@ -14,21 +14,34 @@
 //! | `verify_v1` | [`verify_v1`] | verify = model verifier; signed ⇒ verifies; tampered/variant ⇒ never |
 //! | `verify_v1a` | [`verify_v1a`] | the same for Ed25519, including `S + L` malleability |
 //! | `differential` | [`differential()`] | hookspec = `standardwebhooks` = `svix`, up to [`differential::ALLOW_LIST`] |
+//! | `jwks` | [`jwks()`] | JWKS parsing accounts for every key; parsed sets round-trip |
+//! | `jwt` | [`jwt()`] | genuine RS256 tokens verify; edited, attacker, HS256 and non-RS256 ones never do |
+//! | `vector_file` | [`vector_file()`] | loaded vector files round-trip; every test renders |
+//! | `adapter_line` | [`adapter_line()`] | adapter lines parse or fail with `adapter_garbage` |
+//! | `judge` | [`judge()`] | verdicts follow the rules (a 2xx to a must-reject is never OK); response heads parse consistently |
 //!
 //! Adding a target: one `pub fn name(data: &[u8])` here (or in a submodule, re-exported),
 //! one line in `fuzz/fuzz_targets/name.rs`, one `[[bin]]` stanza in `fuzz/Cargo.toml`, seeds
 //! in [`seeds::all`] (the corpus test writes them to `fuzz/corpus/name/`), and one proptest in
 //! `tests/it/fuzzing.rs`.
 
+#[cfg(feature = "cli")]
+pub mod checker;
 pub mod codec;
 pub mod delivery;
 #[cfg(feature = "http")]
 pub mod differential;
+#[cfg(feature = "jwks")]
+pub mod jwt;
 pub mod oracle;
 mod parsers;
 pub mod seeds;
 
+#[cfg(feature = "cli")]
+pub use checker::{adapter_line, judge, vector_file};
 pub use delivery::{verify_v1, verify_v1a};
 #[cfg(feature = "http")]
 pub use differential::differential;
+#[cfg(feature = "jwks")]
+pub use jwt::{jwks, jwt};
 pub use parsers::{keys, signature_list, timestamp};

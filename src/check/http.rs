@@ -422,9 +422,9 @@ impl Connection {
     }
 }
 
-type Head = (u16, Vec<(String, Vec<u8>)>, usize);
+pub(crate) type Head = (u16, Vec<(String, Vec<u8>)>, usize);
 
-fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
+pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
     let mut fields = [httparse::EMPTY_HEADER; 128];
     let mut response = httparse::Response::new(&mut fields);
     match response.parse(buf) {

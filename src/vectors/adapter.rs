@@ -263,12 +263,24 @@ fn wait_briefly(child: &mut Child) -> Option<ExitStatus> {
     }
 }
 
-fn parse_response(vector: &str, tc_id: u32, line: &str) -> Result<Response, AdapterError> {
+pub(crate) fn parse_response(
+    vector: &str,
+    tc_id: u32,
+    line: &str,
+) -> Result<Response, AdapterError> {
     let garbage = |reason: String| AdapterError::Garbage {
         vector: vector.to_string(),
         reason,
         line: line.chars().take(120).collect(),
     };
+    // A JSON object only: serde's derived `Deserialize` would also take the members as an
+    // array (`[1,true]`), which no adapter means as a response.
+    if !line
+        .trim_start_matches([' ', '\t', '\r', '\n'])
+        .starts_with('{')
+    {
+        return Err(garbage("not a JSON object".to_string()));
+    }
     let response: Response = serde_json::from_str(line).map_err(|e| garbage(e.to_string()))?;
     if response.tc_id != tc_id {
         return Err(garbage(format!(

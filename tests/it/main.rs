@@ -7,6 +7,7 @@ mod cli;
 mod ct;
 mod fixtures;
 mod fuzzing;
+mod fuzzing_checker;
 mod gemini;
 mod jwks;
 mod kat;
