@@ -15,7 +15,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 status=0
 
-cargo build --quiet --bin hookspec --example adapter_standardwebhooks
+cargo build --quiet --bin hookspec --bin adapter_standardwebhooks
 hookspec=target/debug/hookspec
 
 # Prints "flag diverge-count" for every flag with at least one divergence, sorted.
@@ -47,7 +47,7 @@ check() { # name, extra flags, command
   fi
 }
 
-check rust "--system-clock" "target/debug/examples/adapter_standardwebhooks"
+check rust "--system-clock" "target/debug/adapter_standardwebhooks"
 
 venv="$work/venv"
 if python3 -m venv "$venv" >/dev/null 2>&1 \

@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| hookspec::fuzzing::differential(data, &peers::ALL));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| hookspec_testkit::fuzzing::differential(data, &peers::ALL));

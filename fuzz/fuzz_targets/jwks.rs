@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| hookspec::fuzzing::jwks(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| hookspec_testkit::fuzzing::jwks(data));

@@ -1,5 +1,5 @@
 //! The differential target's peers: the `standardwebhooks` (1.0.1) and `svix` (2.9.1) crates
-//! behind `hookspec::fuzzing::differential::Peer`.
+//! behind `hookspec_testkit::fuzzing::differential::Peer`.
 //!
 //! Also compiled into hookspec's integration tests (`tests/it/fuzzing.rs` includes this file),
 //! where both crates are dev-dependencies, so proptest runs the same comparison on stable.
@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 
-use hookspec::fuzzing::differential::{Outcome, Peer, STANDARDWEBHOOKS, SVIX};
+use hookspec_testkit::fuzzing::differential::{Outcome, Peer, STANDARDWEBHOOKS, SVIX};
 use http::HeaderMap;
 
 /// The `standardwebhooks` crate.

@@ -1,0 +1,708 @@
+//! `hookspec check` against the reference receiver (everything OK) and against each
+//! deliberately flawed receiver (caught, in the right family), plus the command line:
+//! `--list`, exit codes, reports, baselines.
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use hookspec::{Secret, SigningKey, Verifier};
+use hookspec_engine::cases::{Case, Keys, catalogue_for};
+use hookspec_engine::check::{self, Config, select::select};
+use hookspec_engine::exit;
+use hookspec_engine::gemini::SigningScheme;
+use hookspec_engine::report::{Report, Verdict};
+use hookspec_engine::serve::{LogSink, RunningServer, ServeConfig, spawn};
+
+use crate::support::receivers::{Flaw, spawn_flawed};
+
+/// The catalogue of a `v1` endpoint (what these tests run; the key-set schemes are tested
+/// in `gemini.rs`).
+fn catalogue() -> Vec<Case> {
+    catalogue_for(SigningScheme::V1)
+}
+
+fn secret(byte: u8) -> Secret {
+    Secret::from_bytes(&[byte; 32]).expect("32-byte secret")
+}
+
+/// Trusted (current, previous) and revoked secrets; no Ed25519 key (the flawed receivers
+/// trust secrets only, so the v1a cases are UNSUPPORTED against them).
+fn keys() -> Keys {
+    Keys {
+        secrets: vec![secret(1), secret(2)],
+        revoked: Some(secret(3)),
+        signing_key: None,
+        key_set: None,
+    }
+}
+
+/// The Ed25519 key the reference receiver trusts.
+fn signing_key() -> SigningKey {
+    SigningKey::from_seed(&[4; 32])
+}
+
+async fn reference() -> RunningServer {
+    let verifier = Verifier::new()
+        .with_secret(secret(1))
+        .with_secret(secret(2))
+        .with_public_key(signing_key().public_key());
+    spawn(
+        ServeConfig::new(verifier)
+            .addr(([127, 0, 0, 1], 0).into())
+            .log(LogSink::Off),
+    )
+    .await
+    .expect("reference receiver starts")
+}
+
+/// Runs the selected cases (`patterns`, all when empty) against `url` in-process.
+async fn run(url: &str, observe: Option<&str>, strict: bool, patterns: &[&str]) -> Report {
+    run_with(keys(), url, observe, strict, patterns).await
+}
+
+async fn run_with(
+    keys: Keys,
+    url: &str,
+    observe: Option<&str>,
+    strict: bool,
+    patterns: &[&str],
+) -> Report {
+    let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+    // Repro bodies go to a directory removed when the run is over.
+    let dir = tempfile::Builder::new()
+        .prefix("hookspec-it-check-")
+        .tempdir()
+        .expect("temporary directory");
+    let config = Config {
+        url: url.to_string(),
+        keys,
+        observe: observe.map(str::to_string),
+        strict,
+        cases: select(catalogue(), &patterns, &[]).expect("patterns match"),
+        concurrency: 4,
+        timeout: Duration::from_secs(30),
+        repro_dir: Some(dir.path().to_path_buf()),
+        target_label: None,
+    };
+    check::run(config, &|_| {})
+        .await
+        .expect("the run completes")
+}
+
+fn with(report: &Report, verdict: Verdict) -> Vec<&str> {
+    report
+        .cases
+        .iter()
+        .filter(|c| c.verdict == verdict)
+        .map(|c| c.id.as_str())
+        .collect()
+}
+
+fn ids_of<'a>(report: &'a Report, family: &str, verdict: Verdict) -> Vec<&'a str> {
+    with(report, verdict)
+        .into_iter()
+        .filter(|id| id.starts_with(&format!("{family}/")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_receiver_passes_every_case_also_strict() {
+    let server = reference().await;
+    let keys = || Keys {
+        signing_key: Some(signing_key()),
+        ..keys()
+    };
+    for strict in [false, true] {
+        let report = run_with(
+            keys(),
+            &server.base_url(),
+            Some(&server.observe_url()),
+            strict,
+            &[],
+        )
+        .await;
+        assert_eq!(report.cases.len(), catalogue().len());
+        for case in &report.cases {
+            let expected = if case.level == hookspec_engine::report::Level::Info {
+                Verdict::Informational
+            } else {
+                Verdict::Ok
+            };
+            assert_eq!(
+                case.verdict, expected,
+                "{}: {} (observed: {})",
+                case.id, case.message, case.observed
+            );
+        }
+        assert_eq!(report.exit_code(), exit::OK);
+        assert!(report.notes.is_empty(), "{:?}", report.notes);
+    }
+}
+
+/// The cases that must be FAILED for each flaw, and the families in which a FAILED case
+/// may appear at all (a flaw shows up in its own family, and in `response` when a
+/// delivery that must be rejected is accepted).
+fn expectations(flaw: Flaw) -> (&'static [&'static str], &'static [&'static str]) {
+    match flaw {
+        Flaw::NoTimestampCheck => (
+            &[
+                "timestamp/window-past",
+                "timestamp/window-future",
+                "timestamp/day-old",
+                "timestamp/hours-ahead",
+                "timestamp/milliseconds",
+            ],
+            &["timestamp", "response"],
+        ),
+        Flaw::FutureUnchecked => (
+            &[
+                "timestamp/window-future",
+                "timestamp/hours-ahead",
+                "timestamp/milliseconds",
+            ],
+            &["timestamp"],
+        ),
+        Flaw::FirstEntryOnly => (
+            &[
+                "rotation/trusted-middle",
+                "rotation/trusted-last",
+                "rotation/with-unknown-versions",
+                "rotation/revoked-then-current",
+                "signature/valid-after-foreign",
+                "signature/valid-third-of-four",
+            ],
+            &["rotation", "signature"],
+        ),
+        Flaw::PrefixComparison => (
+            &["signature/empty-tag", "signature/truncated-tag"],
+            &["signature", "response"],
+        ),
+        Flaw::ReserializedJson => (
+            &[
+                "body/whitespace",
+                "body/unicode-escapes",
+                "body/number-forms",
+                "body/trailing-newline",
+                "body/empty",
+                "body/appended-newline",
+            ],
+            &["body"],
+        ),
+        Flaw::BodyOnlyHmac => (&["signature/other-signed-content"], &["signature"]),
+        Flaw::NoDedup => (
+            &[
+                "duplicate/redelivery",
+                "duplicate/retry-new-signature",
+                "duplicate/concurrent",
+            ],
+            &["duplicate"],
+        ),
+        Flaw::RacyDedup => (&["duplicate/concurrent"], &["duplicate"]),
+        Flaw::ProcessBeforeVerify => (
+            &[
+                "duplicate/rejected-no-effect",
+                "duplicate/forged-does-not-burn-id",
+            ],
+            &["duplicate"],
+        ),
+        Flaw::ServerErrorOnMalformedSignature => (&[], &[]),
+        Flaw::MissingSignatureAccepted => (
+            &["headers/missing-signature", "response/missing-headers"],
+            &["headers", "response"],
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_flawed_receiver_is_caught_in_its_family() {
+    for flaw in Flaw::ALL {
+        let receiver = spawn_flawed(flaw, &keys().secrets).await;
+        let report = run(&receiver.base_url, Some(&receiver.observe_url), false, &[]).await;
+        let failed = with(&report, Verdict::Failed);
+        let (must_fail, families) = expectations(flaw);
+        for id in must_fail {
+            assert!(
+                failed.contains(id),
+                "{flaw:?}: {id} not FAILED; FAILED: {failed:?}"
+            );
+        }
+        for id in &failed {
+            let family = id.split('/').next().unwrap_or_default();
+            assert!(
+                families.contains(&family),
+                "{flaw:?}: unexpected FAILED {id}: {}",
+                report.cases.iter().find(|c| c.id == *id).unwrap().message
+            );
+        }
+        if flaw == Flaw::ServerErrorOnMalformedSignature {
+            assert!(failed.is_empty(), "{failed:?}");
+            let non_strict = ids_of(&report, flaw.family(), Verdict::NonStrict);
+            assert!(
+                non_strict.contains(&"response/malformed-signature"),
+                "{non_strict:?}"
+            );
+            assert!(
+                non_strict.contains(&"response/rejection-statuses"),
+                "{non_strict:?}"
+            );
+            assert_eq!(report.exit_code(), exit::OK);
+        } else {
+            assert!(
+                !ids_of(&report, flaw.family(), Verdict::Failed).is_empty(),
+                "{flaw:?} not caught in {}",
+                flaw.family()
+            );
+            assert_eq!(report.exit_code(), exit::FINDINGS);
+        }
+        // Every finding carries its evidence and a repro that never contains a secret.
+        for case in report.findings() {
+            let repro = case.repro.as_deref().unwrap_or_default();
+            if case.sent.is_some() {
+                assert!(repro.starts_with("curl "), "{}: {repro}", case.id);
+            }
+            for s in &keys().secrets {
+                assert!(!repro.contains(&s.to_whsec()[6..]), "secret in repro");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_observer_or_extra_keys_the_cases_are_unsupported_never_failed() {
+    let receiver = spawn_flawed(Flaw::NoDedup, &[secret(1)]).await;
+    let config = Config {
+        url: receiver.base_url.clone(),
+        keys: Keys {
+            secrets: vec![secret(1)],
+            revoked: None,
+            signing_key: None,
+            key_set: None,
+        },
+        observe: None,
+        strict: true,
+        cases: catalogue(),
+        concurrency: 4,
+        timeout: Duration::from_secs(30),
+        repro_dir: None,
+        target_label: None,
+    };
+    let report = check::run(config, &|_| {}).await.unwrap();
+    let unsupported = with(&report, Verdict::Unsupported);
+    for case in &report.cases {
+        if case.family == "duplicate" {
+            assert_eq!(case.verdict, Verdict::Unsupported, "{}", case.id);
+            assert!(case.message.contains("--observe"), "{}", case.message);
+        }
+    }
+    for id in [
+        "rotation/each-secret-alone",
+        "rotation/all-secrets-listed",
+        "rotation/revoked-secret",
+        "rotation/revoked-then-current",
+        "v1a/valid",
+        "v1a/untrusted-key",
+    ] {
+        assert!(unsupported.contains(&id), "{id}: {unsupported:?}");
+    }
+    assert!(report.notes.iter().any(|n| n.contains("--observe URL")));
+    // The dedup flaw cannot be seen without the observer, and nothing else is wrong.
+    assert_eq!(
+        report.exit_code(),
+        exit::OK,
+        "{:?}",
+        with(&report, Verdict::Failed)
+    );
+}
+
+/// Redactions that make a report reproducible: times, ports, run ids, latencies,
+/// signatures, temporary paths.
+fn redactions() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (r#""started_at": "[^"]+""#, r#""started_at": "[time]""#),
+        (r#""(duration_ms|latency_ms)": \d+"#, r#""$1": "[ms]""#),
+        (r#"time="[0-9.]+""#, r#"time="[s]""#),
+        (r#"timestamp="[^"]+""#, r#"timestamp="[time]""#),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+        (r"msg_[0-9a-f]{8}-", "msg_[run]-"),
+        (r"v1,[A-Za-z0-9+/]+=*", "v1,[tag]"),
+        (r"\b\d{10}\b", "[unix-time]"),
+        (r"in \d+ ms", "in [ms] ms"),
+        (r"@[^ ']*hookspec-it-check-[^/]+/", "@[dir]/"),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_and_junit_reports_of_a_flawed_receiver() {
+    let receiver = spawn_flawed(Flaw::PrefixComparison, &keys().secrets).await;
+    let report = run(
+        &receiver.base_url,
+        Some(&receiver.observe_url),
+        false,
+        &[
+            "signature/*-tag",
+            "signature/no-version",
+            "signature/valid-after-foreign",
+            "response/rejection-statuses",
+        ],
+    )
+    .await;
+    let json = hookspec_engine::report::json::render(&report);
+    let junit = hookspec_engine::report::junit::render(&report);
+    insta::with_settings!({filters => redactions()}, {
+        insta::assert_snapshot!("check_prefix_comparison_json", json);
+        insta::assert_snapshot!("check_prefix_comparison_junit", junit);
+    });
+    assert_junit_valid(&junit, report.cases.len());
+}
+
+/// Every `<testcase>` has a `name` and a `classname`; every failure has a message.
+fn assert_junit_valid(xml: &str, cases: usize) {
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    let testcases: Vec<&str> = xml.split("<testcase ").skip(1).collect();
+    assert_eq!(testcases.len(), cases);
+    for tc in &testcases {
+        let tag = &tc[..tc.find('>').expect("tag ends")];
+        assert!(
+            tag.contains("name=\"") && tag.contains("classname=\"hookspec."),
+            "{tag}"
+        );
+    }
+    for failure in xml.split("<failure").skip(1) {
+        assert!(failure.trim_start().starts_with("message=\""), "{failure}");
+    }
+    assert_eq!(
+        xml.matches("<testsuite ").count(),
+        xml.matches("</testsuite>").count()
+    );
+}
+
+// --- The command line -----------------------------------------------------------------
+
+fn hookspec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hookspec"))
+        .args(args)
+        .env_remove("HOOKSPEC_SECRET")
+        .output()
+        .expect("hookspec runs")
+}
+
+/// Runs the binary on a blocking thread, so receivers on this runtime keep serving.
+async fn hookspec_async(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        hookspec(&args)
+    })
+    .await
+    .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+#[test]
+fn list_prints_the_catalogue_and_sends_nothing() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let out = hookspec(&["check", &url, "--secret", SECRET, "--list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    for case in catalogue() {
+        assert!(stdout.contains(case.id), "{} missing", case.id);
+    }
+    assert!(stdout.contains(&format!("{} cases", catalogue().len())));
+    let err = listener.accept().expect_err("no connection was made");
+    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    // Selection applies to the listing.
+    let out = hookspec(&[
+        "check",
+        "--list",
+        "--cases",
+        "duplicate",
+        "--skip",
+        "*/concurrent",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("duplicate/redelivery") && !stdout.contains("duplicate/concurrent"));
+    assert!(!stdout.contains("headers/"));
+}
+
+#[test]
+fn an_unreachable_endpoint_exits_3_with_one_line() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let out = hookspec(&[
+        "check",
+        &format!("http://127.0.0.1:{port}/"),
+        "--secret",
+        SECRET,
+    ]);
+    assert_eq!(out.status.code(), Some(i32::from(exit::FAILURE)));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot reach") && stderr.contains("[unreachable]"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn configuration_errors_exit_2_with_one_line_and_no_secret() {
+    let bad = "whsec_not%base64!!";
+    for args in [
+        vec!["check", "http://127.0.0.1:9/", "--secret", bad],
+        vec!["check", "http://127.0.0.1:9/"],
+        vec!["check", "ftp://127.0.0.1:9/", "--secret", SECRET],
+        vec![
+            "check",
+            "http://127.0.0.1:9/",
+            "--secret",
+            SECRET,
+            "--revoked-secret",
+            bad,
+        ],
+        vec!["check", "--cases", "no-such-family"],
+        vec!["check", "--observe", "http://127.0.0.1:9/o"],
+        vec![
+            "check",
+            "http://127.0.0.1:9/",
+            "--secret",
+            SECRET,
+            "--signing-key",
+            "whsk_AAAA",
+        ],
+        vec!["check", "--concurrency", "0"],
+        vec!["check", "--timeout", "soon"],
+    ] {
+        let out = hookspec(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(i32::from(exit::USAGE)),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let stderr = text(&out.stderr);
+        if !args
+            .iter()
+            .any(|a| a.starts_with("--concurrency") || a.starts_with("--timeout"))
+        {
+            assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        }
+        assert!(!stderr.contains("not%base64"), "{stderr}");
+    }
+}
+
+#[test]
+fn the_default_run_checks_the_embedded_receiver_and_writes_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let junit = dir.path().join("report.xml");
+    let out = hookspec(&[
+        "check",
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("(embedded reference receiver)"), "{stdout}");
+    let n = catalogue().len();
+    let summary = stdout
+        .lines()
+        .rev()
+        .find(|l| l.contains(" cases: "))
+        .unwrap();
+    assert!(summary.starts_with(&format!("{n} cases: ")), "{summary}");
+    assert!(
+        summary.contains(" 0 NON-STRICT")
+            && summary.contains(" 0 UNSUPPORTED")
+            && summary.contains(" 0 FAILED"),
+        "{summary}"
+    );
+    // The JSON report follows the documented schema.
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    for key in [
+        "tool",
+        "version",
+        "command",
+        "target",
+        "started_at",
+        "duration_ms",
+        "strict",
+        "cases",
+        "summary",
+    ] {
+        assert!(doc.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(doc["tool"], "hookspec");
+    assert_eq!(doc["summary"]["total"], n);
+    assert_eq!(doc["summary"]["FAILED"], 0);
+    for case in doc["cases"].as_array().unwrap() {
+        for key in [
+            "id", "family", "title", "level", "rule", "verdict", "expected", "observed", "message",
+        ] {
+            assert!(case.get(key).is_some(), "case {} lacks {key}", case["id"]);
+        }
+    }
+    assert_junit_valid(&std::fs::read_to_string(&junit).unwrap(), n);
+    // --strict passes too.
+    let out = hookspec(&["check", "--strict", "--skip", "body/large"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_secret_is_reported_and_the_run_still_completes() {
+    let server = reference().await;
+    let url = server.base_url();
+    let out = hookspec_async(vec![
+        "check".into(),
+        url,
+        "--secret".into(),
+        SECRET.into(),
+        "--cases".into(),
+        "headers".into(),
+    ])
+    .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::FINDINGS)),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("note: the endpoint rejected a fresh, valid delivery"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("wrong secret"), "{stdout}");
+    assert!(stdout.contains("FAILED         headers/valid"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_on_malformed_signatures_fails_only_under_strict() {
+    let secret = Secret::parse(SECRET).unwrap();
+    let receiver = spawn_flawed(Flaw::ServerErrorOnMalformedSignature, &[secret]).await;
+    let args = |strict: bool| {
+        let mut a: Vec<String> = [
+            "check",
+            &receiver.base_url,
+            "--secret",
+            SECRET,
+            "--observe",
+            &receiver.observe_url,
+            "--cases",
+            "response",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if strict {
+            a.push("--strict".into());
+        }
+        a
+    };
+    let out = hookspec_async(args(false)).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("NON-STRICT     response/malformed-signature"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("repro:    curl "), "{stdout}");
+    assert!(stdout.contains("--secret \"$HOOKSPEC_SECRET\""), "{stdout}");
+    assert!(
+        !stdout.contains(&SECRET[6..]),
+        "the secret leaked: {stdout}"
+    );
+    let out = hookspec_async(args(true)).await;
+    assert_eq!(
+        out.status.code(),
+        Some(i32::from(exit::FINDINGS)),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baselines_accept_known_findings_and_fail_on_new_or_resolved_ones() {
+    let secret = Secret::parse(SECRET).unwrap();
+    let flawed = spawn_flawed(Flaw::PrefixComparison, std::slice::from_ref(&secret)).await;
+    let good = spawn(
+        ServeConfig::new(Verifier::new().with_secret(secret))
+            .addr(([127, 0, 0, 1], 0).into())
+            .log(LogSink::Off),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("expect.json");
+    let b = baseline.to_str().unwrap().to_string();
+    let args = |url: &str, extra: &[&str]| {
+        let mut a: Vec<String> = ["check", url, "--secret", SECRET, "--cases", "signature"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    // Without a baseline the findings fail the run.
+    let out = hookspec_async(args(&flawed.base_url, &[])).await;
+    assert_eq!(out.status.code(), Some(1));
+    // Record them.
+    let out = hookspec_async(args(&flawed.base_url, &["--write-expect", &b])).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let written = std::fs::read_to_string(&baseline).unwrap();
+    assert!(
+        written.contains("signature/empty-tag") && written.contains("TODO"),
+        "{written}"
+    );
+    assert!(!written.contains(&SECRET[6..]));
+    // Accepted: the same findings pass.
+    let out = hookspec_async(args(&flawed.base_url, &["--expect", &b])).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // Fixed endpoint: the listed findings no longer occur, so the baseline is stale.
+    let out = hookspec_async(args(&good.base_url(), &["--expect", &b])).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("listed but no longer found (update the baseline): signature/empty-tag"),
+        "{stdout}"
+    );
+    // An invalid baseline is a configuration error.
+    std::fs::write(&baseline, "{\"findings\": 3}").unwrap();
+    let out = hookspec_async(args(&good.base_url(), &["--expect", &b])).await;
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_readme_catalogue_table_matches_the_catalogue() {
+    let readme = std::fs::read_to_string(concat!(root!(), "/README.md")).expect("README.md");
+    let section = readme
+        .split("### The catalogue")
+        .nth(1)
+        .and_then(|s| s.split("### Reports").next())
+        .expect("the catalogue section");
+    let rows: Vec<(&str, &str)> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| {
+            let (id, rest) = l.split_once("` | ")?;
+            Some((id, rest.split(" | ").next()?))
+        })
+        .collect();
+    let cases: Vec<(&str, &str)> = catalogue()
+        .iter()
+        .map(|c| (c.id, c.level.as_str()))
+        .collect();
+    assert_eq!(
+        rows, cases,
+        "regenerate the table from `hookspec check --list`"
+    );
+    assert!(section.contains(&format!("{} cases in 8 families", cases.len())));
+}

@@ -1,0 +1,28 @@
+//! Integration tests: they drive the `hookspec` binary and reach into every crate of the
+//! workspace.
+
+/// The repository root (where `vectors/`, `fuzz/` and `README.md` live), as a literal for
+/// `concat!`.
+macro_rules! root {
+    () => {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
+    };
+}
+
+mod cases;
+mod check;
+mod check_vectors;
+mod cli;
+mod ct;
+mod fixtures;
+mod fuzzing;
+mod fuzzing_checker;
+mod gemini;
+mod jwks;
+mod kat;
+mod listen;
+mod props;
+mod serve;
+mod support;
+mod vectors_corpus;
+mod vectors_harness;

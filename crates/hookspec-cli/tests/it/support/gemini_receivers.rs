@@ -1,0 +1,313 @@
+//! Deliberately flawed receivers of Gemini's signing schemes (`v1a` with a public key,
+//! `v1a-jwks`, `jwt`), in the style of [`super::receivers`]: small HTTP servers on
+//! `127.0.0.1:0`, each correct except for exactly one [`GeminiFlaw`], each with the
+//! observer contract at [`OBSERVE_PATH`]. The checker must catch every one of them, in the
+//! family [`GeminiFlaw::family`] names.
+//!
+//! Everything a flaw does not touch is the reference behaviour: the library
+//! [`JwksVerifier`] behind a [`JwksCache`] (refetch on a miss, at most once a second so
+//! tests stay fast) or the [`Verifier`] for a static public key, rejections answered with the
+//! reference statuses, an id store acting once per id. The flaws that accept forgeries are
+//! fallbacks after the reference refused, so genuine deliveries still pass.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{KeyInit as _, Mac as _};
+use hookspec::header::{self, SignatureEntry};
+use hookspec::{JwksVerifier, JwksVerifyError, PublicKey, Verifier, VerifyError};
+use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
+use hookspec_engine::serve::{status_for, status_for_jwks};
+use serde_json::Value;
+
+use super::receivers::OBSERVE_PATH;
+
+/// A running flawed receiver. Dropping it stops the server.
+#[derive(Debug)]
+pub struct GeminiReceiver {
+    /// Deliver here.
+    pub base_url: String,
+    /// The observer (`GET` → `{"webhook-id": times acted on}`).
+    pub observe_url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for GeminiReceiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// One flaw, and the behaviour it gives the receiver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GeminiFlaw {
+    /// JWT: accepts a token whose `alg` is `none` (any case), unsigned.
+    AcceptsAlgNone,
+    /// JWT: takes `alg` from the token; for `HS256` it uses the RSA key named by `kid`,
+    /// as its SPKI PEM text, as the HMAC secret (algorithm confusion).
+    AlgFromToken,
+    /// JWT and `v1a-jwks`: fetches the key set once and never again, so a rotated-in key
+    /// is refused and a removed key stays trusted.
+    NeverRefetches,
+    /// JWT: does not check `exp`.
+    SkipsExp,
+    /// JWT: does not check `aud`.
+    SkipsAud,
+    /// `v1a` with a public key: also accepts a `v1` HMAC keyed with the public key's 32
+    /// bytes (which anyone can compute).
+    V1HmacWithPublicKey,
+}
+
+impl GeminiFlaw {
+    /// Every flaw.
+    pub const ALL: [GeminiFlaw; 6] = [
+        GeminiFlaw::AcceptsAlgNone,
+        GeminiFlaw::AlgFromToken,
+        GeminiFlaw::NeverRefetches,
+        GeminiFlaw::SkipsExp,
+        GeminiFlaw::SkipsAud,
+        GeminiFlaw::V1HmacWithPublicKey,
+    ];
+
+    /// The case family expected to catch the flaw.
+    pub fn family(self) -> &'static str {
+        match self {
+            GeminiFlaw::AcceptsAlgNone
+            | GeminiFlaw::AlgFromToken
+            | GeminiFlaw::SkipsExp
+            | GeminiFlaw::SkipsAud => "jwt",
+            GeminiFlaw::NeverRefetches => "jwks",
+            GeminiFlaw::V1HmacWithPublicKey => "v1a",
+        }
+    }
+}
+
+/// Where a flawed receiver gets its keys.
+#[derive(Debug, Clone)]
+pub enum GeminiKeys {
+    /// A static Ed25519 public key (`--scheme v1a`).
+    PublicKey(PublicKey),
+    /// A key set URL; JWTs must name `audience`.
+    Jwks {
+        /// The key set URL (http on loopback).
+        url: String,
+        /// The accepted JWT audience.
+        audience: String,
+    },
+}
+
+/// Starts a receiver with `flaw`, trusting `keys`.
+pub async fn spawn_gemini_flawed(flaw: GeminiFlaw, keys: GeminiKeys) -> GeminiReceiver {
+    let auth = match keys {
+        GeminiKeys::PublicKey(key) => Auth::Static(Verifier::new().with_public_key(key), key),
+        GeminiKeys::Jwks { url, audience } => {
+            let never = Duration::from_secs(u64::MAX / 4);
+            let policy = if flaw == GeminiFlaw::NeverRefetches {
+                CachePolicy::default()
+                    .min_refetch_interval(never)
+                    .default_ttl(never)
+                    .max_ttl(never)
+            } else {
+                CachePolicy::default().min_refetch_interval(Duration::from_secs(1))
+            };
+            Auth::Jwks(
+                JwksCache::new(&url, policy).expect("a loopback key set URL"),
+                JwksVerifier::new().audience(audience),
+            )
+        }
+    };
+    let state = Arc::new(Flawed {
+        flaw,
+        auth,
+        store: Mutex::default(),
+    });
+    let router = Router::new()
+        .route(OBSERVE_PATH, get(observe))
+        .fallback(deliver)
+        .layer(DefaultBodyLimit::max(5 * 1024 * 1024))
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local addr");
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    GeminiReceiver {
+        base_url: format!("http://{addr}/"),
+        observe_url: format!("http://{addr}{OBSERVE_PATH}"),
+        task,
+    }
+}
+
+enum Auth {
+    Static(Verifier, PublicKey),
+    Jwks(JwksCache, JwksVerifier),
+}
+
+struct Flawed {
+    flaw: GeminiFlaw,
+    auth: Auth,
+    store: Mutex<Store>,
+}
+
+#[derive(Default)]
+struct Store {
+    seen: HashSet<String>,
+    acted: BTreeMap<String, u64>,
+}
+
+async fn observe(State(state): State<Arc<Flawed>>) -> Response {
+    let acted = state.store.lock().unwrap().acted.clone();
+    (
+        [("content-type", "application/json")],
+        serde_json::to_vec(&acted).unwrap(),
+    )
+        .into_response()
+}
+
+type Refusal = (StatusCode, &'static str);
+
+async fn deliver(State(state): State<Arc<Flawed>>, headers: HeaderMap, body: Bytes) -> Response {
+    let now = hookspec::clock::unix_now();
+    match state.authenticate(&headers, &body, now).await {
+        Ok(id) => {
+            let mut store = state.store.lock().unwrap();
+            if store.seen.insert(id.clone()) {
+                *store.acted.entry(id).or_default() += 1;
+            }
+            (StatusCode::OK, "ok\n").into_response()
+        }
+        Err((status, code)) => (status, format!("rejected: {code}\n")).into_response(),
+    }
+}
+
+impl Flawed {
+    async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: u64,
+    ) -> Result<String, Refusal> {
+        match &self.auth {
+            Auth::Static(verifier, key) => match verifier.verify_at(headers, body, now) {
+                Ok(verified) => Ok(verified.id),
+                Err(
+                    e @ (VerifyError::NoSupportedSignature { .. }
+                    | VerifyError::NoMatchingSignature { .. }),
+                ) if self.flaw == GeminiFlaw::V1HmacWithPublicKey
+                    && hmac_with_public_key(headers, body, key) =>
+                {
+                    header_id(headers).ok_or((status_for(&e), e.code()))
+                }
+                Err(e) => Err((status_for(&e), e.code())),
+            },
+            Auth::Jwks(cache, verifier) => {
+                match cache.verify_at(verifier, headers, body, now).await {
+                    Ok(verified) => Ok(verified.id),
+                    Err(e) if self.forgives(&e, headers, cache, now).await => {
+                        header_id(headers).ok_or((status_for_jwks(&e), e.code()))
+                    }
+                    Err(e) => Err((status_for_jwks(&e), e.code())),
+                }
+            }
+        }
+    }
+
+    /// Whether this receiver's flaw lets the refused delivery through.
+    async fn forgives(
+        &self,
+        error: &JwksVerifyError,
+        headers: &HeaderMap,
+        cache: &JwksCache,
+        now: u64,
+    ) -> bool {
+        match (self.flaw, error) {
+            (GeminiFlaw::AcceptsAlgNone, JwksVerifyError::JwtAlgNotAllowed { alg: Some(alg) }) => {
+                alg.eq_ignore_ascii_case("none")
+            }
+            (GeminiFlaw::AlgFromToken, JwksVerifyError::JwtAlgNotAllowed { alg: Some(alg) })
+                if alg == "HS256" =>
+            {
+                let Ok(jwks) = cache.keys_at(now).await else {
+                    return false;
+                };
+                hs256_with_rsa_pem(headers, &jwks)
+            }
+            (
+                GeminiFlaw::SkipsExp,
+                JwksVerifyError::JwtExpired { .. } | JwksVerifyError::JwtMissingExp,
+            ) => true,
+            (
+                GeminiFlaw::SkipsAud,
+                JwksVerifyError::JwtWrongAudience | JwksVerifyError::JwtMissingAudience,
+            ) => true,
+            _ => false,
+        }
+    }
+}
+
+/// A `v1` entry equal to HMAC-SHA256(public key bytes, `id.timestamp.body`).
+fn hmac_with_public_key(headers: &HeaderMap, body: &[u8], key: &PublicKey) -> bool {
+    let (Some(id), Some(ts), Some(signatures)) = (
+        headers.get(header::WEBHOOK_ID),
+        headers.get(header::WEBHOOK_TIMESTAMP),
+        headers.get(header::WEBHOOK_SIGNATURE),
+    ) else {
+        return false;
+    };
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("any key");
+    mac.update(&hookspec::sign::signed_content(
+        id.as_bytes(),
+        ts.as_bytes(),
+        body,
+    ));
+    let tag: [u8; 32] = mac.finalize().into_bytes().into();
+    header::signature_entries(signatures.as_bytes())
+        .any(|entry| matches!(entry, SignatureEntry::V1(t) if t == tag))
+}
+
+/// An HS256 token whose tag is keyed with the SPKI PEM of the RSA key its `kid` names.
+fn hs256_with_rsa_pem(headers: &HeaderMap, jwks: &hookspec::Jwks) -> bool {
+    let Some(token) = headers
+        .get(header::WEBHOOK_SIGNATURE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let parts: Vec<&str> = token.split('.').collect();
+    let [h, c, s] = parts[..] else {
+        return false;
+    };
+    let (Ok(header_json), Ok(tag)) = (URL_SAFE_NO_PAD.decode(h), URL_SAFE_NO_PAD.decode(s)) else {
+        return false;
+    };
+    let Ok(header_value) = serde_json::from_slice::<Value>(&header_json) else {
+        return false;
+    };
+    let Some(kid) = header_value["kid"].as_str() else {
+        return false;
+    };
+    jwks.rs256_keys(kid).any(|key| {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.to_spki_pem().as_bytes())
+            .expect("any key");
+        mac.update(format!("{h}.{c}").as_bytes());
+        mac.verify_slice(&tag).is_ok()
+    })
+}
+
+/// The `webhook-id` header when it is a valid id.
+fn header_id(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::WEBHOOK_ID)?;
+    header::is_valid_id(value.as_bytes())
+        .then(|| String::from_utf8_lossy(value.as_bytes()).into_owned())
+}

@@ -1,0 +1,380 @@
+//! Deliberately flawed receivers: small HTTP servers on `127.0.0.1:0`, each correct except
+//! for exactly one [`Flaw`], each with the observer contract at [`OBSERVE_PATH`]. The
+//! checker must catch every one of them.
+//!
+//! Everything a flaw does not touch is the reference behaviour: the library [`Verifier`]
+//! (strict profile, 300 s tolerance), rejections answered with
+//! [`hookspec_engine::serve::status_for`] (400/401), `200` on valid and duplicate deliveries, an
+//! atomic id store, a 5 MiB body limit. The verification flaws that accept forgeries are
+//! built as a fallback after the reference verifier refused (so genuine deliveries still
+//! pass and the flaw is the only difference).
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{KeyInit as _, Mac as _};
+use hookspec::header::{self, SignatureEntry};
+use hookspec::{Secret, Verifier, VerifyError};
+use hookspec_engine::serve::status_for;
+
+use super::json::reserialize;
+
+/// Where every flawed receiver serves the observer contract.
+pub const OBSERVE_PATH: &str = "/_hookspec/observed";
+
+/// The window between "check" and "insert" of [`Flaw::RacyDedup`]: long enough that
+/// concurrent deliveries of one id reliably all pass the check, short enough that a
+/// sequential run stays fast.
+pub const RACE_WINDOW: Duration = Duration::from_millis(25);
+
+/// One flaw, and the behaviour it gives the receiver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flaw {
+    /// Never checks the timestamp's freshness (grammar still checked).
+    NoTimestampCheck,
+    /// Rejects timestamps too far in the past, accepts any future one.
+    FutureUnchecked,
+    /// Tries only the first entry of the signature list.
+    FirstEntryOnly,
+    /// Compares only the overlap of the given and expected base64 text, so `v1,` alone, or
+    /// any prefix of the right signature, passes (CVE-2024-21491 class).
+    PrefixComparison,
+    /// Verifies `JSON.stringify(JSON.parse(body))` instead of the raw bytes: bodies that are
+    /// not compact JSON are rejected, a non-JSON body gets 400.
+    ReserializedJson,
+    /// Also accepts an HMAC over the body alone, which binds neither id nor timestamp.
+    BodyOnlyHmac,
+    /// Acts on every authenticated delivery, duplicates included.
+    NoDedup,
+    /// Checks the id, awaits [`RACE_WINDOW`], then inserts: concurrent duplicates all pass.
+    RacyDedup,
+    /// Acts on a new id before verifying; a forgery is answered 401 but had its effect.
+    ProcessBeforeVerify,
+    /// Answers 500 when the signature header holds only malformed entries.
+    ServerErrorOnMalformedSignature,
+    /// Accepts a delivery that has no signature header at all.
+    MissingSignatureAccepted,
+}
+
+impl Flaw {
+    /// Every flaw.
+    pub const ALL: [Flaw; 11] = [
+        Flaw::NoTimestampCheck,
+        Flaw::FutureUnchecked,
+        Flaw::FirstEntryOnly,
+        Flaw::PrefixComparison,
+        Flaw::ReserializedJson,
+        Flaw::BodyOnlyHmac,
+        Flaw::NoDedup,
+        Flaw::RacyDedup,
+        Flaw::ProcessBeforeVerify,
+        Flaw::ServerErrorOnMalformedSignature,
+        Flaw::MissingSignatureAccepted,
+    ];
+
+    /// The case family expected to catch the flaw.
+    pub fn family(self) -> &'static str {
+        match self {
+            Flaw::NoTimestampCheck | Flaw::FutureUnchecked => "timestamp",
+            Flaw::FirstEntryOnly => "rotation",
+            Flaw::PrefixComparison | Flaw::BodyOnlyHmac => "signature",
+            Flaw::ReserializedJson => "body",
+            Flaw::NoDedup | Flaw::RacyDedup | Flaw::ProcessBeforeVerify => "duplicate",
+            Flaw::ServerErrorOnMalformedSignature => "response",
+            Flaw::MissingSignatureAccepted => "headers",
+        }
+    }
+}
+
+/// A running flawed receiver. Dropping it stops the server.
+#[derive(Debug)]
+pub struct FlawedReceiver {
+    /// Deliver here.
+    pub base_url: String,
+    /// The observer (`GET` → `{"webhook-id": times acted on}`).
+    pub observe_url: String,
+    /// The server task.
+    pub handle: ServerHandle,
+}
+
+/// Aborts the server task when dropped.
+#[derive(Debug)]
+pub struct ServerHandle(tokio::task::JoinHandle<()>);
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts a receiver with `flaw`, trusting `secrets` (the first is the current one).
+pub async fn spawn_flawed(flaw: Flaw, secrets: &[Secret]) -> FlawedReceiver {
+    assert!(!secrets.is_empty(), "a flawed receiver needs a secret");
+    let verifier = secrets
+        .iter()
+        .fold(Verifier::new(), |v, s| v.with_secret(s.clone()));
+    let state = Arc::new(Flawed {
+        flaw,
+        secrets: secrets.to_vec(),
+        verifier,
+        store: Mutex::default(),
+    });
+    let router = Router::new()
+        .route(OBSERVE_PATH, get(observe))
+        .fallback(deliver)
+        .layer(DefaultBodyLimit::max(5 * 1024 * 1024))
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local addr");
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    FlawedReceiver {
+        base_url: format!("http://{addr}/"),
+        observe_url: format!("http://{addr}{OBSERVE_PATH}"),
+        handle: ServerHandle(task),
+    }
+}
+
+struct Flawed {
+    flaw: Flaw,
+    secrets: Vec<Secret>,
+    verifier: Verifier,
+    store: Mutex<Store>,
+}
+
+#[derive(Default)]
+struct Store {
+    /// Ids whose delivery authenticated.
+    seen: HashSet<String>,
+    /// Times each id was acted on (the observer's answer).
+    acted: BTreeMap<String, u64>,
+}
+
+impl Store {
+    fn act(&mut self, id: &str) {
+        *self.acted.entry(id.to_owned()).or_default() += 1;
+    }
+}
+
+async fn observe(State(state): State<Arc<Flawed>>) -> Response {
+    let acted = state.store.lock().unwrap().acted.clone();
+    (
+        [("content-type", "application/json")],
+        serde_json::to_vec(&acted).unwrap(),
+    )
+        .into_response()
+}
+
+type Refusal = (StatusCode, &'static str);
+
+fn refuse(error: &VerifyError) -> Refusal {
+    (status_for(error), error.code())
+}
+
+fn answer(result: Result<(), Refusal>) -> Response {
+    match result {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err((status, code)) => (status, format!("rejected: {code}\n")).into_response(),
+    }
+}
+
+async fn deliver(State(state): State<Arc<Flawed>>, headers: HeaderMap, body: Bytes) -> Response {
+    let now = hookspec::clock::unix_now();
+    if state.flaw == Flaw::ProcessBeforeVerify {
+        // Act first, verify second; all under one lock, so acting early is the only flaw.
+        let mut store = state.store.lock().unwrap();
+        let id = headers
+            .get(header::WEBHOOK_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if let Some(id) = &id
+            && !store.seen.contains(id)
+        {
+            store.act(id);
+        }
+        let result = match state.verifier.verify_at(&headers, &body, now) {
+            Ok(verified) => {
+                store.seen.insert(verified.id);
+                Ok(())
+            }
+            Err(e) => Err(refuse(&e)),
+        };
+        return answer(result);
+    }
+    let id = match state.authenticate(&headers, &body, now) {
+        Ok(id) => id,
+        Err(refusal) => return answer(Err(refusal)),
+    };
+    match state.flaw {
+        Flaw::NoDedup => state.store.lock().unwrap().act(&id),
+        Flaw::RacyDedup => {
+            let known = state.store.lock().unwrap().seen.contains(&id);
+            if !known {
+                tokio::time::sleep(RACE_WINDOW).await;
+                let mut store = state.store.lock().unwrap();
+                store.seen.insert(id.clone());
+                store.act(&id);
+            }
+        }
+        _ => {
+            let mut store = state.store.lock().unwrap();
+            if store.seen.insert(id.clone()) {
+                store.act(&id);
+            }
+        }
+    }
+    answer(Ok(()))
+}
+
+impl Flawed {
+    /// Authenticates a delivery with this receiver's flaw; the verified id on success.
+    fn authenticate(&self, headers: &HeaderMap, body: &[u8], now: u64) -> Result<String, Refusal> {
+        let reference = || self.verifier.verify_at(headers, body, now);
+        let verified = match self.flaw {
+            Flaw::NoTimestampCheck => self
+                .verifier
+                .clone()
+                .tolerance(Duration::from_secs(u64::MAX))
+                .verify_at(headers, body, now),
+            Flaw::FutureUnchecked => {
+                // Judge as if "now" were the timestamp when it is ahead: the past side
+                // stays checked against the real clock.
+                let ts = headers
+                    .get(header::WEBHOOK_TIMESTAMP)
+                    .and_then(|v| header::parse_timestamp(v.as_bytes()));
+                self.verifier
+                    .verify_at(headers, body, ts.map_or(now, |ts| ts.max(now)))
+            }
+            Flaw::FirstEntryOnly => {
+                let mut first_only = headers.clone();
+                if let Some(value) = headers.get(header::WEBHOOK_SIGNATURE) {
+                    let first = value
+                        .as_bytes()
+                        .split(|&b| b == b' ')
+                        .find(|entry| !entry.is_empty())
+                        .unwrap_or_default();
+                    first_only.insert(
+                        header::WEBHOOK_SIGNATURE,
+                        axum::http::HeaderValue::from_bytes(first).expect("a part of a value"),
+                    );
+                }
+                self.verifier.verify_at(&first_only, body, now)
+            }
+            Flaw::ReserializedJson => {
+                let Some(compact) = reserialize(body) else {
+                    return Err((StatusCode::BAD_REQUEST, "invalid_json"));
+                };
+                self.verifier.verify_at(headers, &compact, now)
+            }
+            Flaw::PrefixComparison => match reference() {
+                Err(e) if signature_stage(&e) && self.prefix_match(headers, body) => {
+                    return header_id(headers).ok_or_else(|| refuse(&e));
+                }
+                other => other,
+            },
+            Flaw::BodyOnlyHmac => match reference() {
+                Err(e) if signature_stage(&e) && self.body_only_match(headers, body) => {
+                    return header_id(headers).ok_or_else(|| refuse(&e));
+                }
+                other => other,
+            },
+            Flaw::ServerErrorOnMalformedSignature => match reference() {
+                Err(VerifyError::NoSupportedSignature { malformed, .. }) if malformed > 0 => {
+                    return Err((StatusCode::INTERNAL_SERVER_ERROR, "internal_error"));
+                }
+                other => other,
+            },
+            Flaw::MissingSignatureAccepted => {
+                let unsigned = headers.get(header::WEBHOOK_SIGNATURE).is_none()
+                    && headers.get(header::SVIX_SIGNATURE).is_none();
+                if unsigned {
+                    return header_id(headers)
+                        .ok_or((StatusCode::BAD_REQUEST, VerifyError::MissingId.code()));
+                }
+                reference()
+            }
+            Flaw::NoDedup | Flaw::RacyDedup | Flaw::ProcessBeforeVerify => reference(),
+        };
+        verified.map(|v| v.id).map_err(|e| refuse(&e))
+    }
+
+    /// The flawed comparison: for each `v1,` entry, only the overlap of the given text and
+    /// the expected base64 is compared (an empty entry compares nothing and passes).
+    fn prefix_match(&self, headers: &HeaderMap, body: &[u8]) -> bool {
+        let (Some(id), Some(ts), Some(signatures)) = (
+            headers.get(header::WEBHOOK_ID),
+            headers.get(header::WEBHOOK_TIMESTAMP),
+            headers.get(header::WEBHOOK_SIGNATURE),
+        ) else {
+            return false;
+        };
+        let expected: Vec<String> = self
+            .secrets
+            .iter()
+            .map(|s| {
+                STANDARD.encode(hookspec::sign::tag_v1(
+                    s,
+                    id.as_bytes(),
+                    ts.as_bytes(),
+                    body,
+                ))
+            })
+            .collect();
+        signatures
+            .as_bytes()
+            .split(|&b| b == b' ')
+            .filter_map(|entry| entry.strip_prefix(b"v1,"))
+            .any(|given| {
+                expected.iter().any(|e| {
+                    let overlap = given.len().min(e.len());
+                    given[..overlap] == e.as_bytes()[..overlap]
+                })
+            })
+    }
+
+    /// The flawed scheme: a `v1` entry equal to HMAC-SHA256(secret, body).
+    fn body_only_match(&self, headers: &HeaderMap, body: &[u8]) -> bool {
+        let Some(signatures) = headers.get(header::WEBHOOK_SIGNATURE) else {
+            return false;
+        };
+        let tags: Vec<[u8; 32]> = self
+            .secrets
+            .iter()
+            .map(|s| {
+                let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(s.as_bytes())
+                    .expect("HMAC takes any key");
+                mac.update(body);
+                mac.finalize().into_bytes().into()
+            })
+            .collect();
+        header::signature_entries(signatures.as_bytes())
+            .any(|entry| matches!(entry, SignatureEntry::V1(tag) if tags.contains(&tag)))
+    }
+}
+
+/// Whether the reference verifier got as far as the signatures (id and timestamp passed).
+fn signature_stage(error: &VerifyError) -> bool {
+    matches!(
+        error,
+        VerifyError::NoSupportedSignature { .. } | VerifyError::NoMatchingSignature { .. }
+    )
+}
+
+/// The `webhook-id` header when it is a valid id.
+fn header_id(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::WEBHOOK_ID)?;
+    header::is_valid_id(value.as_bytes())
+        .then(|| String::from_utf8_lossy(value.as_bytes()).into_owned())
+}

@@ -1,0 +1,400 @@
+//! Replaying a vector file against a live endpoint (`hookspec check URL --vectors FILE`).
+//!
+//! Each test is rendered at the moment it is sent ([`crate::vectors::request_at`]): a test
+//! frozen 305 s before its `reference_now` is still 305 s stale now, and its signatures are
+//! recomputed over the rendered headers, with their mutations reapplied. The endpoint must
+//! trust the test group's keys; groups whose keys it is not declared to trust (with
+//! `--secret`) are `UNSUPPORTED`. Without a URL, each group is replayed against an embedded
+//! reference receiver configured with exactly that group's keys.
+//!
+//! Key-set files (`v1a-jwks`, `jwt`) replay against the embedded receiver only: each group
+//! gets hookspec's key server serving the group's `jwks` document as it is, and a reference
+//! receiver fetching it, accepting only the file's scheme, with the group's JWT audience
+//! and issuer. A live endpoint cannot be pointed at each group's key set, so those groups
+//! are `UNSUPPORTED` with a URL.
+//!
+//! Judgement is accept (2xx) versus reject (anything else): `valid` must be accepted,
+//! `invalid` rejected, and `acceptable` is recorded as `INFORMATIONAL`.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::cases::Answer;
+use crate::delivery::Delivery;
+use crate::report::{CaseResult, Level, Observed, Report, Verdict};
+use crate::serve::{LogSink, ServeConfig};
+use crate::vectors::render::RenderError;
+use crate::vectors::{Expected, TestGroup, TestVector, VectorFile, request_at};
+use hookspec::clock::unix_now;
+use hookspec::key::{LengthPolicy, PublicKey, Secret};
+use hookspec::verify::Verifier;
+
+use super::CheckError;
+use super::http::Target;
+use super::select::glob_match;
+
+/// Where the vectors go.
+#[derive(Debug, Clone)]
+pub enum ReplayTarget {
+    /// A live endpoint; `trusted` are the secrets it is declared to trust (`--secret`), or
+    /// `None` when it is assumed to trust every group's keys.
+    Url {
+        /// The endpoint URL.
+        url: String,
+        /// The secrets it trusts, if declared.
+        trusted: Option<Vec<Secret>>,
+    },
+    /// One embedded reference receiver per test group, configured with the group's keys.
+    Embedded,
+}
+
+/// What to replay.
+#[derive(Debug)]
+pub struct Replay {
+    /// The vector files, with the names they were read from.
+    pub files: Vec<(String, VectorFile)>,
+    /// Where to send them.
+    pub target: ReplayTarget,
+    /// Only tests whose id (`v1/tc_42`) matches one of these globs (empty: all).
+    pub cases: Vec<String>,
+    /// Skip tests whose id matches one of these globs.
+    pub skip: Vec<String>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Whether NON-STRICT fails the run.
+    pub strict: bool,
+}
+
+/// Replays the vectors and returns the report.
+pub async fn replay(replay: Replay) -> Result<Report, CheckError> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let label = match &replay.target {
+        ReplayTarget::Url { url, .. } => Target::parse(url)?.display(),
+        ReplayTarget::Embedded => "embedded reference receiver".to_string(),
+    };
+    let mut report = Report::new("check --vectors", &label, started, replay.strict);
+    let mut results = Vec::new();
+    for (_, file) in &replay.files {
+        for group in &file.test_groups {
+            let selected: Vec<&TestVector> = group
+                .tests
+                .iter()
+                .filter(|t| replay.wanted(&case_id(&file.scheme, t)))
+                .collect();
+            if selected.is_empty() {
+                continue;
+            }
+            results.extend(replay_group(&replay, &file.scheme, group, &selected).await?);
+        }
+    }
+    report.finish(results, clock.elapsed());
+    Ok(report)
+}
+
+impl Replay {
+    fn wanted(&self, id: &str) -> bool {
+        let selected = self.cases.is_empty() || self.cases.iter().any(|p| glob_match(p, id));
+        selected && !self.skip.iter().any(|p| glob_match(p, id))
+    }
+}
+
+/// `v1/tc_42`: the id the vector harness uses too.
+fn case_id(scheme: &str, test: &TestVector) -> String {
+    format!("{scheme}/tc_{}", test.tc_id)
+}
+
+async fn replay_group(
+    replay: &Replay,
+    scheme: &str,
+    group: &TestGroup,
+    tests: &[&TestVector],
+) -> Result<Vec<CaseResult>, CheckError> {
+    if let Some(document) = &group.jwks {
+        return replay_key_set_group(replay, scheme, group, document, tests).await;
+    }
+    let keys = match GroupKeys::parse(group) {
+        Ok(keys) => keys,
+        Err(why) => return Ok(unsupported_all(scheme, tests, &why)),
+    };
+    match &replay.target {
+        ReplayTarget::Url { url, trusted } => {
+            if let Some(trusted) = trusted {
+                let declared = keys.secrets.iter().all(|s| trusted.contains(s));
+                if !declared || !keys.public_keys.is_empty() && keys.secrets.is_empty() {
+                    let why = format!(
+                        "the endpoint is not declared to trust this group's keys ({}); configure it with them and pass each as --secret",
+                        group.comment
+                    );
+                    return Ok(unsupported_all(scheme, tests, &why));
+                }
+            }
+            let target = Target::parse(url)?;
+            send_all(&target, scheme, tests, replay.timeout).await
+        }
+        ReplayTarget::Embedded => {
+            let mut verifier = Verifier::new();
+            for secret in &keys.secrets {
+                verifier = verifier.with_secret(secret.clone());
+            }
+            for key in &keys.public_keys {
+                verifier = verifier.with_public_key(*key);
+            }
+            let config = ServeConfig::new(verifier)
+                .addr(([127, 0, 0, 1], 0).into())
+                .log(LogSink::Off);
+            let server =
+                crate::serve::spawn(config)
+                    .await
+                    .map_err(|e| CheckError::Unreachable {
+                        url: "embedded reference receiver".into(),
+                        why: e.to_string(),
+                    })?;
+            let target = Target::parse(&server.base_url())?;
+            let results = send_all(&target, scheme, tests, replay.timeout).await;
+            let _ = server.shutdown().await;
+            results
+        }
+    }
+}
+
+/// Replays a group whose receiver holds a key set (see the module documentation).
+async fn replay_key_set_group(
+    replay: &Replay,
+    scheme: &str,
+    group: &TestGroup,
+    document: &serde_json::Value,
+    tests: &[&TestVector],
+) -> Result<Vec<CaseResult>, CheckError> {
+    if matches!(replay.target, ReplayTarget::Url { .. }) {
+        let why = "key-set vectors (v1a-jwks, jwt) replay against the embedded receiver only: a live endpoint would have to fetch each group's key set";
+        return Ok(unsupported_all(scheme, tests, why));
+    }
+    let unreachable = |why: String| CheckError::Unreachable {
+        url: "embedded reference receiver".into(),
+        why,
+    };
+    let host =
+        crate::jwks_host::spawn_document(([127, 0, 0, 1], 0).into(), document.to_string(), 300)
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+    let cache = crate::jwks_cache::JwksCache::new(&host.url(), Default::default())
+        .map_err(|e| unreachable(e.to_string()))?;
+    let mut verifier = hookspec::verify::JwksVerifier::new()
+        .accept_v1a(scheme == "v1a-jwks")
+        .accept_jwt(scheme == "jwt");
+    if let Some(audience) = &group.jwt_audience {
+        verifier = verifier.audience(audience.clone());
+    }
+    if let Some(issuer) = &group.jwt_issuer {
+        verifier = verifier.issuer(issuer.clone());
+    }
+    let config = ServeConfig::with_async_authenticator(crate::serve::JwksAuthenticator::new(
+        std::sync::Arc::new(cache),
+        verifier,
+    ))
+    .addr(([127, 0, 0, 1], 0).into())
+    .log(LogSink::Off);
+    let server = crate::serve::spawn(config)
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
+    let target = Target::parse(&server.base_url())?;
+    let results = send_all(&target, scheme, tests, replay.timeout).await;
+    let _ = server.shutdown().await;
+    let _ = host.shutdown().await;
+    results
+}
+
+/// A group's keys, parsed as the strict profile parses them.
+struct GroupKeys {
+    secrets: Vec<Secret>,
+    public_keys: Vec<PublicKey>,
+}
+
+impl GroupKeys {
+    fn parse(group: &TestGroup) -> Result<Self, String> {
+        let refuse = |kind: &str, code: &str| {
+            format!(
+                "configuration vector: the strict profile refuses this {kind} ({code}), so no endpoint can be configured with it"
+            )
+        };
+        let secrets = group
+            .secrets
+            .iter()
+            .map(|s| {
+                Secret::parse_with(s, LengthPolicy::Spec).map_err(|e| refuse("secret", e.code()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let public_keys = group
+            .public_keys
+            .iter()
+            .map(|k| PublicKey::parse(k).map_err(|e| refuse("public key", e.code())))
+            .collect::<Result<Vec<_>, _>>()?;
+        if secrets.is_empty() && public_keys.is_empty() {
+            return Err("the group trusts no key".into());
+        }
+        Ok(Self {
+            secrets,
+            public_keys,
+        })
+    }
+}
+
+fn unsupported_all(scheme: &str, tests: &[&TestVector], why: &str) -> Vec<CaseResult> {
+    tests
+        .iter()
+        .map(|t| {
+            result(
+                scheme,
+                t,
+                Verdict::Unsupported,
+                why.to_string(),
+                Observed::default(),
+                None,
+                0,
+            )
+        })
+        .collect()
+}
+
+async fn send_all(
+    target: &Target,
+    scheme: &str,
+    tests: &[&TestVector],
+    timeout: Duration,
+) -> Result<Vec<CaseResult>, CheckError> {
+    let mut results = Vec::with_capacity(tests.len());
+    for test in tests {
+        let started = Instant::now();
+        let mut attempts = 0;
+        let (delivery, answer, verdict, message) = loop {
+            let rendered_at = unix_now();
+            let delivery = match render(test) {
+                Ok(delivery) => delivery,
+                Err(why) => break (None, None, Verdict::Unsupported, why),
+            };
+            let answer = target.send(&delivery, timeout).await;
+            let (verdict, message) = judge(test.result, &answer);
+            attempts += 1;
+            // A stalled exchange (two clock seconds or more between rendering and the
+            // answer) can carry a vector across the edge of the ±300 s window, which is
+            // not the endpoint's fault: such a failure is sent once more, freshly rendered.
+            let stalled = unix_now().saturating_sub(rendered_at) >= 2;
+            if verdict != Verdict::Failed || !stalled || attempts == 2 {
+                break (Some(delivery), Some(answer), verdict, message);
+            }
+        };
+        let (Some(delivery), Some(answer)) = (delivery, answer) else {
+            results.push(result(
+                scheme,
+                test,
+                verdict,
+                message,
+                Observed::default(),
+                None,
+                0,
+            ));
+            continue;
+        };
+        let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        results.push(result(
+            scheme,
+            test,
+            verdict,
+            message,
+            answer.observed(),
+            Some(delivery.describe()),
+            elapsed,
+        ));
+    }
+    Ok(results)
+}
+
+/// How many seconds ahead [`render`] may look for a clock at which the vector's mutation
+/// changes something (a URL-safe mutation is a no-op when the signature has no `+` or `/`,
+/// about one second in four).
+const RENDER_LOOKAHEAD: u64 = 8;
+
+/// Renders a test at the current clock (or the first of the next seconds at which its
+/// mutation is not a no-op) as a delivery.
+fn render(test: &TestVector) -> Result<Delivery, String> {
+    let now = unix_now();
+    let mut rendered = request_at(test, now);
+    for ahead in 1..=RENDER_LOOKAHEAD {
+        if !matches!(rendered, Err(RenderError::NoEffect { .. })) {
+            break;
+        }
+        rendered = request_at(test, now + ahead);
+    }
+    let request = rendered.map_err(|e| format!("cannot render the vector: {e}"))?;
+    let padded = |v: &str| v.starts_with([' ', '\t']) || v.ends_with([' ', '\t']);
+    if request.headers.iter().any(|(_, v)| padded(v)) {
+        return Err("HTTP strips the spaces and tabs around a header value (RFC 9110, section 5.5), so this vector cannot be replayed over HTTP".into());
+    }
+    let mut delivery = Delivery::post(request.body);
+    for (name, value) in request.headers {
+        delivery = delivery.header(name, value.into_bytes());
+    }
+    Ok(delivery)
+}
+
+fn judge(expected: Expected, answer: &Answer) -> (Verdict, String) {
+    let accepted = answer.is_success();
+    let what = answer.short();
+    match (expected, accepted) {
+        (Expected::Valid, true) => (Verdict::Ok, format!("accepted ({what})")),
+        (Expected::Valid, false) => (
+            Verdict::Failed,
+            format!("a valid delivery was not accepted ({what})"),
+        ),
+        (Expected::Invalid, false) => (Verdict::Ok, format!("rejected ({what})")),
+        (Expected::Invalid, true) => (
+            Verdict::Failed,
+            format!("an invalid delivery was accepted ({what})"),
+        ),
+        (Expected::Acceptable, _) => (
+            Verdict::Informational,
+            format!(
+                "{} ({what}); the strict profile leaves this to the receiver",
+                if accepted { "accepted" } else { "rejected" }
+            ),
+        ),
+    }
+}
+
+fn result(
+    scheme: &str,
+    test: &TestVector,
+    verdict: Verdict,
+    message: String,
+    observed: Observed,
+    sent: Option<String>,
+    duration_ms: u64,
+) -> CaseResult {
+    let expected = match test.result {
+        Expected::Valid => "accepted (2xx)".to_string(),
+        Expected::Invalid => format!(
+            "rejected (non-2xx): {}",
+            test.error.as_deref().unwrap_or("invalid")
+        ),
+        Expected::Acceptable => "either (the strict profile leaves the choice)".to_string(),
+    };
+    CaseResult {
+        id: case_id(scheme, test),
+        family: scheme.to_string(),
+        title: test.comment.clone(),
+        level: if test.result == Expected::Acceptable {
+            Level::Info
+        } else {
+            Level::Must
+        },
+        rule: format!("vector flags: {}", test.flags.join(", ")),
+        bug_class: None,
+        verdict,
+        expected,
+        observed,
+        message,
+        sent,
+        repro: None,
+        duration_ms,
+    }
+}

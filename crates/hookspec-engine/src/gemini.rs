@@ -1,0 +1,319 @@
+//! The Gemini API's webhooks as hookspec sends and expects them: the four signing schemes
+//! a Gemini receiver may meet, and realistic event bodies for the checker, `hookspec send`
+//! and the vectors.
+//!
+//! Event bodies follow the documented envelope `{type, version, timestamp, data}` ("thin
+//! payloads": pointers to results, never the results themselves), compact JSON with the
+//! members in that order. The `data` fields are the ones Google's event table lists. Two
+//! details are not documented and are illustrative here: the form of `data.id` (hookspec
+//! uses `batches/…`, `interactions/…`, `operations/…` names) and the type of `error_code`
+//! (hookspec sends an integer, a `google.rpc.Code`). Receivers should read the raw bytes,
+//! tolerate unknown `type` values and missing `data` fields.
+
+use std::fmt;
+
+/// How a Gemini webhook is signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SigningScheme {
+    /// Project-level ("static") webhooks: Standard Webhooks `v1`, HMAC-SHA256 with a
+    /// `whsec_` secret.
+    V1,
+    /// Standard Webhooks `v1a`, Ed25519 with a public key the receiver is configured with.
+    V1a,
+    /// Per-request ("dynamic") webhooks as observed: `v1a` entries, verified against the
+    /// Ed25519 keys of a JWKS.
+    V1aJwks,
+    /// Per-request webhooks as documented: the whole `webhook-signature` is an RS256 JWT
+    /// whose `kid` names an RSA key of a JWKS.
+    Jwt,
+}
+
+impl SigningScheme {
+    /// Every scheme, in the order above.
+    pub const ALL: [SigningScheme; 4] = [Self::V1, Self::V1a, Self::V1aJwks, Self::Jwt];
+
+    /// The command-line spelling: `v1`, `v1a`, `v1a-jwks`, `jwt`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V1 => "v1",
+            Self::V1a => "v1a",
+            Self::V1aJwks => "v1a-jwks",
+            Self::Jwt => "jwt",
+        }
+    }
+
+    /// Parses the command-line spelling (exact, lower case).
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether the receiver's keys come from a JWKS.
+    pub fn uses_jwks(self) -> bool {
+        matches!(self, Self::V1aJwks | Self::Jwt)
+    }
+}
+
+impl fmt::Display for SigningScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A Gemini webhook event type: the seven the current SDKs let a webhook subscribe to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Event {
+    /// A batch finished successfully (`data`: `id`, `output_file_uri`).
+    BatchSucceeded,
+    /// A batch failed with a system or validation error (`id`, `error_code`,
+    /// `error_message`).
+    BatchFailed,
+    /// A batch was not finished within its time frame (`id`).
+    BatchExpired,
+    /// An interaction waits for the user (a function call) (`id`).
+    InteractionRequiresAction,
+    /// An interaction's long-running operation succeeded (`id`).
+    InteractionCompleted,
+    /// An interaction's long-running operation failed (`id`, `error_code`,
+    /// `error_message`).
+    InteractionFailed,
+    /// A video generation finished (`id`, `output_file_uri`, `file_name`).
+    VideoGenerated,
+}
+
+impl Event {
+    /// Every event type, in the order above.
+    pub const ALL: [Event; 7] = [
+        Self::BatchSucceeded,
+        Self::BatchFailed,
+        Self::BatchExpired,
+        Self::InteractionRequiresAction,
+        Self::InteractionCompleted,
+        Self::InteractionFailed,
+        Self::VideoGenerated,
+    ];
+
+    /// The `type` string, e.g. `batch.succeeded`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::BatchSucceeded => "batch.succeeded",
+            Self::BatchFailed => "batch.failed",
+            Self::BatchExpired => "batch.expired",
+            Self::InteractionRequiresAction => "interaction.requires_action",
+            Self::InteractionCompleted => "interaction.completed",
+            Self::InteractionFailed => "interaction.failed",
+            Self::VideoGenerated => "video.generated",
+        }
+    }
+
+    /// Parses a `type` string (exact).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    /// The resource collection of `data.id`.
+    fn collection(self) -> &'static str {
+        match self {
+            Self::BatchSucceeded | Self::BatchFailed | Self::BatchExpired => "batches",
+            Self::InteractionRequiresAction
+            | Self::InteractionCompleted
+            | Self::InteractionFailed => "interactions",
+            Self::VideoGenerated => "operations",
+        }
+    }
+
+    /// The event body for a resource `suffix` (`data.id` is `<collection>/<suffix>`), at
+    /// `timestamp` (Unix seconds, written as RFC 3339 UTC): compact JSON, members in the
+    /// documented order. Deterministic: the same arguments give the same bytes.
+    ///
+    /// ```
+    /// use hookspec_engine::gemini::Event;
+    /// let body = Event::BatchSucceeded.body("nightly-1", 1_769_083_200);
+    /// assert_eq!(
+    ///     String::from_utf8(body).unwrap(),
+    ///     r#"{"type":"batch.succeeded","version":"v1","timestamp":"2026-01-22T12:00:00Z","data":{"id":"batches/nightly-1","output_file_uri":"gs://hookspec-example/batches/nightly-1/results.jsonl"}}"#
+    /// );
+    /// ```
+    pub fn body(self, suffix: &str, timestamp: u64) -> Vec<u8> {
+        let id = format!("{}/{suffix}", self.collection());
+        let mut data: Vec<(&str, Field)> = vec![("id", Field::Text(id))];
+        match self {
+            Self::BatchSucceeded => data.push((
+                "output_file_uri",
+                Field::Text(format!(
+                    "gs://hookspec-example/batches/{suffix}/results.jsonl"
+                )),
+            )),
+            Self::BatchFailed => {
+                data.push(("error_code", Field::Integer(3)));
+                data.push((
+                    "error_message",
+                    Field::Text("Request 17 of the input file is not a valid request.".into()),
+                ));
+            }
+            Self::InteractionFailed => {
+                data.push(("error_code", Field::Integer(13)));
+                data.push((
+                    "error_message",
+                    Field::Text("The model could not complete the interaction.".into()),
+                ));
+            }
+            Self::VideoGenerated => {
+                data.push((
+                    "output_file_uri",
+                    Field::Text(format!("gs://hookspec-example/videos/{suffix}.mp4")),
+                ));
+                data.push(("file_name", Field::Text(format!("files/{suffix}"))));
+            }
+            Self::BatchExpired | Self::InteractionRequiresAction | Self::InteractionCompleted => {}
+        }
+        let mut out = String::with_capacity(256);
+        out.push_str("{\"type\":");
+        push_json_string(&mut out, self.name());
+        out.push_str(",\"version\":\"v1\",\"timestamp\":");
+        push_json_string(&mut out, &rfc3339(timestamp));
+        out.push_str(",\"data\":{");
+        for (i, (name, value)) in data.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_json_string(&mut out, name);
+            out.push(':');
+            match value {
+                Field::Text(text) => push_json_string(&mut out, text),
+                Field::Integer(n) => out.push_str(&n.to_string()),
+            }
+        }
+        out.push_str("}}");
+        out.into_bytes()
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+enum Field {
+    Text(String),
+    Integer(i64),
+}
+
+/// Appends `text` as a JSON string (RFC 8259 escapes).
+fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Unix seconds as RFC 3339 UTC with whole seconds (`2026-01-22T12:00:00Z`).
+pub fn rfc3339(timestamp: u64) -> String {
+    let days = timestamp / 86_400;
+    let rem = timestamp % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's
+/// `civil_from_days`, for non-negative day counts).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_614_265_330), "2021-02-25T15:02:10Z");
+        assert_eq!(rfc3339(1_769_083_200), "2026-01-22T12:00:00Z");
+        assert_eq!(rfc3339(4_102_444_799), "2099-12-31T23:59:59Z");
+        assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for event in Event::ALL {
+            assert_eq!(Event::parse(event.name()), Some(event));
+        }
+        assert_eq!(Event::parse("batch.completed"), None);
+        for scheme in SigningScheme::ALL {
+            assert_eq!(SigningScheme::parse(scheme.as_str()), Some(scheme));
+        }
+        assert_eq!(SigningScheme::parse("V1"), None);
+    }
+
+    #[test]
+    fn bodies_carry_the_documented_fields_in_order() {
+        let expected: [(Event, &[&str]); 7] = [
+            (Event::BatchSucceeded, &["id", "output_file_uri"]),
+            (Event::BatchFailed, &["id", "error_code", "error_message"]),
+            (Event::BatchExpired, &["id"]),
+            (Event::InteractionRequiresAction, &["id"]),
+            (Event::InteractionCompleted, &["id"]),
+            (
+                Event::InteractionFailed,
+                &["id", "error_code", "error_message"],
+            ),
+            (
+                Event::VideoGenerated,
+                &["id", "output_file_uri", "file_name"],
+            ),
+        ];
+        for (event, fields) in expected {
+            let body = event.body("x\"1\n", 1_700_000_000);
+            let text = std::str::from_utf8(&body).unwrap();
+            assert!(
+                !text.contains(' ') || text.contains("error_message"),
+                "{text}"
+            );
+            // Member order as sent: the position of each name in the text.
+            let envelope = ["\"type\"", "\"version\"", "\"timestamp\"", "\"data\""];
+            let positions: Vec<usize> = envelope.iter().map(|n| text.find(n).unwrap()).collect();
+            assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+            let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(value["type"], event.name());
+            assert_eq!(value["version"], "v1");
+            assert_eq!(value["timestamp"], "2023-11-14T22:13:20Z");
+            let data = value["data"].as_object().unwrap();
+            let mut names: Vec<&str> = data.keys().map(String::as_str).collect();
+            let mut want = fields.to_vec();
+            names.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(names, want, "{event}");
+            assert!(data["id"].as_str().unwrap().ends_with("/x\"1\n"), "{text}");
+            if fields.contains(&"error_code") {
+                assert!(data["error_code"].is_i64());
+            }
+        }
+    }
+}
