@@ -1,5 +1,4 @@
-//! The Gemini API's webhooks as hookspec sends and expects them: the four signing schemes
-//! a Gemini receiver may meet, and realistic event bodies for the checker, `hookspec send`
+//! The Gemini API's webhooks as hookspec sends and expects them: realistic event bodies for the checker, `hookspec send`
 //! and the vectors.
 //!
 //! Event bodies follow the documented envelope `{type, version, timestamp, data}` ("thin
@@ -11,54 +10,6 @@
 //! tolerate unknown `type` values and missing `data` fields.
 
 use std::fmt;
-
-/// How a Gemini webhook is signed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum SigningScheme {
-    /// Project-level ("static") webhooks: Standard Webhooks `v1`, HMAC-SHA256 with a
-    /// `whsec_` secret.
-    V1,
-    /// Standard Webhooks `v1a`, Ed25519 with a public key the receiver is configured with.
-    V1a,
-    /// Per-request ("dynamic") webhooks as observed: `v1a` entries, verified against the
-    /// Ed25519 keys of a JWKS.
-    V1aJwks,
-    /// Per-request webhooks as documented: the whole `webhook-signature` is an RS256 JWT
-    /// whose `kid` names an RSA key of a JWKS.
-    Jwt,
-}
-
-impl SigningScheme {
-    /// Every scheme, in the order above.
-    pub const ALL: [SigningScheme; 4] = [Self::V1, Self::V1a, Self::V1aJwks, Self::Jwt];
-
-    /// The command-line spelling: `v1`, `v1a`, `v1a-jwks`, `jwt`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::V1 => "v1",
-            Self::V1a => "v1a",
-            Self::V1aJwks => "v1a-jwks",
-            Self::Jwt => "jwt",
-        }
-    }
-
-    /// Parses the command-line spelling (exact, lower case).
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    /// Whether the receiver's keys come from a JWKS.
-    pub fn uses_jwks(self) -> bool {
-        matches!(self, Self::V1aJwks | Self::Jwt)
-    }
-}
-
-impl fmt::Display for SigningScheme {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A Gemini webhook event type: the seven the current SDKs let a webhook subscribe to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -266,10 +217,6 @@ mod tests {
             assert_eq!(Event::parse(event.name()), Some(event));
         }
         assert_eq!(Event::parse("batch.completed"), None);
-        for scheme in SigningScheme::ALL {
-            assert_eq!(SigningScheme::parse(scheme.as_str()), Some(scheme));
-        }
-        assert_eq!(SigningScheme::parse("V1"), None);
     }
 
     #[test]

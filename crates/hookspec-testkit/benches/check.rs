@@ -35,12 +35,7 @@ fn config(server: &RunningServer, patterns: &[&str]) -> Config {
         keys: keys(),
         observe: Some(server.observe_url()),
         strict: false,
-        cases: select(
-            catalogue_for(hookspec_engine::gemini::SigningScheme::V1),
-            &patterns,
-            &[],
-        )
-        .expect("patterns match"),
+        cases: select(catalogue_for(hookspec::Scheme::V1), &patterns, &[]).expect("patterns match"),
         concurrency: check::DEFAULT_CONCURRENCY,
         timeout: check::DEFAULT_TIMEOUT,
         repro_dir: None,

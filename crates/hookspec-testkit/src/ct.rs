@@ -18,7 +18,7 @@ use std::time::Instant;
 use subtle::ConstantTimeEq as _;
 
 use crate::fuzzing::seeds::{V1_BODY, V1_ID, V1_SECRET, V1_TS, V5_SIGNING_KEY};
-use hookspec::header::Scheme;
+use hookspec::Scheme;
 use hookspec::key::{PublicKey, Secret, SigningKey};
 use hookspec::sign::{Signer, tag_v1};
 use hookspec::verify::Verifier;
@@ -210,7 +210,7 @@ fn entry(scheme: Scheme, bytes: &[u8]) -> String {
     use base64::Engine as _;
     format!(
         "{},{}",
-        scheme.token(),
+        scheme.token().expect("a signature-list scheme"),
         base64::engine::general_purpose::STANDARD.encode(bytes)
     )
 }

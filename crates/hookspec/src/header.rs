@@ -156,42 +156,6 @@ pub fn parse_timestamp(text: &[u8]) -> Option<u64> {
     })
 }
 
-/// A signature scheme that the strict profile knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Scheme {
-    /// `v1`: HMAC-SHA256 with a `whsec_` secret; 32-byte signatures.
-    V1,
-    /// `v1a`: Ed25519 with a `whpk_` public key; 64-byte signatures.
-    V1a,
-}
-
-impl Scheme {
-    /// The version token of the scheme (`v1`, `v1a`).
-    pub fn token(self) -> &'static str {
-        match self {
-            Self::V1 => "v1",
-            Self::V1a => "v1a",
-        }
-    }
-
-    /// The decoded signature length of the scheme, in bytes.
-    pub fn signature_len(self) -> usize {
-        match self {
-            Self::V1 => 32,
-            Self::V1a => 64,
-        }
-    }
-
-    fn from_token(token: &[u8]) -> Option<Self> {
-        match token {
-            b"v1" => Some(Self::V1),
-            b"v1a" => Some(Self::V1a),
-            _ => None,
-        }
-    }
-}
-
 /// Why an entry of the signature list was skipped as malformed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -237,18 +201,16 @@ fn parse_entry(entry: &[u8]) -> SignatureEntry<'_> {
         return SignatureEntry::Malformed(Malformed::NoComma);
     };
     let (version, signature) = (&entry[..comma], &entry[comma + 1..]);
-    let Some(scheme) = Scheme::from_token(version) else {
+    if !matches!(version, b"v1" | b"v1a") {
         return SignatureEntry::Unknown { version };
-    };
+    }
     if signature.contains(&b',') {
         return SignatureEntry::Malformed(Malformed::ExtraComma);
     }
-    match scheme {
-        Scheme::V1 => {
-            decode_fixed::<32>(signature).map_or_else(SignatureEntry::Malformed, SignatureEntry::V1)
-        }
-        Scheme::V1a => decode_fixed::<64>(signature)
-            .map_or_else(SignatureEntry::Malformed, SignatureEntry::V1a),
+    if version == b"v1" {
+        decode_fixed::<32>(signature).map_or_else(SignatureEntry::Malformed, SignatureEntry::V1)
+    } else {
+        decode_fixed::<64>(signature).map_or_else(SignatureEntry::Malformed, SignatureEntry::V1a)
     }
 }
 

@@ -41,11 +41,13 @@ pub mod header;
 #[cfg(feature = "jwks")]
 pub mod jwt;
 pub mod key;
+pub mod scheme;
 pub mod sign;
 pub mod verify;
 
-pub use header::{HeaderSource, Scheme};
+pub use header::HeaderSource;
 pub use key::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey};
+pub use scheme::Scheme;
 pub use sign::{SignError, Signer};
 pub use verify::{MatchedKey, Verified, Verifier, VerifyError};
 

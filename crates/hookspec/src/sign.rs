@@ -9,7 +9,8 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{KeyInit as _, Mac as _};
 use thiserror::Error;
 
-use crate::header::{Scheme, is_valid_id};
+use crate::Scheme;
+use crate::header::is_valid_id;
 use crate::key::{Secret, SigningKey};
 
 /// HMAC-SHA256, the `v1` primitive.

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::TypedValueParser as _;
+use hookspec::Scheme;
 use hookspec::{JwksVerifier, Secret, SigningKey, Verifier};
 use hookspec_engine::cases::keyset::{JwtSettings, KeySet};
 use hookspec_engine::cases::{self, Keys};
 use hookspec_engine::check::{self, CheckError, Config, Event};
 use hookspec_engine::exit;
-use hookspec_engine::gemini::SigningScheme;
 use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 use hookspec_engine::report::baseline::Baseline;
 use hookspec_engine::report::{self, Report};
@@ -105,7 +105,7 @@ struct SchemeArgs {
     /// The endpoint's scheme: v1 (--secret), v1a (--signing-key; the endpoint trusts its
     /// whpk_), v1a-jwks or jwt (the endpoint fetches hookspec's key set from --jwks-listen).
     #[arg(long, value_name = "v1|v1a|v1a-jwks|jwt", value_parser = parse_scheme, default_value = "v1")]
-    scheme: SigningScheme,
+    scheme: Scheme,
     /// Where hookspec serves its key set (v1a-jwks, jwt): the endpoint must be configured
     /// with http://ADDR/.well-known/jwks.json. hookspec rotates the keys during the run.
     #[arg(long, value_name = "ADDR")]
@@ -356,23 +356,23 @@ async fn replay_vectors(args: &Args) -> Result<Report, Failure> {
 async fn configure_url(args: &Args, url: &str) -> Result<Config, Failure> {
     let scheme = args.gemini.scheme;
     scheme_flags_fit(args)?;
-    if scheme != SigningScheme::V1 {
+    if scheme != Scheme::V1 {
         let mut config = configure_url_v1_keys(args, url, false)?;
         config.keys.secrets.clear();
         config.keys.revoked = None;
         match scheme {
-            SigningScheme::V1a if config.keys.signing_key.is_none() => {
+            Scheme::V1a if config.keys.signing_key.is_none() => {
                 return Err(Failure::usage(
                     "--scheme v1a needs --signing-key whsk_… (the endpoint trusts its whpk_ public key)",
                 ));
             }
-            SigningScheme::V1aJwks | SigningScheme::Jwt => {
+            Scheme::V1aJwks | Scheme::Jwt => {
                 let Some(addr) = args.gemini.jwks_listen else {
                     return Err(Failure::usage(format!(
                         "--scheme {scheme} needs --jwks-listen ADDR: hookspec serves its keys at http://ADDR/.well-known/jwks.json, and the endpoint must be configured with that URL"
                     )));
                 };
-                if scheme == SigningScheme::Jwt && args.gemini.jwt_audience.is_none() {
+                if scheme == Scheme::Jwt && args.gemini.jwt_audience.is_none() {
                     return Err(Failure::usage(
                         "--scheme jwt needs --jwt-audience AUD (the audience the endpoint accepts)",
                     ));
@@ -402,7 +402,7 @@ fn scheme_flags_fit(args: &Args) -> Result<(), Failure> {
             "--jwks-listen goes with --scheme v1a-jwks or --scheme jwt",
         ));
     }
-    if g.scheme != SigningScheme::Jwt && jwt_flags {
+    if g.scheme != Scheme::Jwt && jwt_flags {
         return Err(Failure::usage(
             "--jwt-audience, --jwt-issuer and --jwt-body-binding go with --scheme jwt",
         ));
@@ -496,7 +496,7 @@ async fn configure_embedded(args: &Args) -> Result<(Config, RunningServer), Fail
         ));
     }
     scheme_flags_fit(args)?;
-    if args.gemini.scheme != SigningScheme::V1 {
+    if args.gemini.scheme != Scheme::V1 {
         return configure_embedded_scheme(args).await;
     }
     if !args.secrets.is_empty() {
@@ -550,8 +550,8 @@ fn rerun_hint(args: &Args) -> String {
     let g = &args.gemini;
     // Keys by reference, never by value; the key-set schemes make fresh keys each run.
     let scheme = match g.scheme {
-        SigningScheme::V1 => String::new(),
-        SigningScheme::V1a => " --scheme v1a --signing-key whsk_…".to_string(),
+        Scheme::V1 => String::new(),
+        Scheme::V1a => " --scheme v1a --signing-key whsk_…".to_string(),
         other => {
             let mut flags = format!(" --scheme {other}");
             if let (Some(addr), true) = (g.jwks_listen, args.url.is_some()) {
@@ -578,7 +578,7 @@ fn rerun_hint(args: &Args) -> String {
                 .as_deref()
                 .map(|o| format!(" --observe {}", q(o)))
                 .unwrap_or_default();
-            let secret = if g.scheme == SigningScheme::V1 {
+            let secret = if g.scheme == Scheme::V1 {
                 " --secret \"$HOOKSPEC_SECRET\""
             } else {
                 ""
@@ -634,7 +634,7 @@ async fn configure_embedded_scheme(args: &Args) -> Result<(Config, RunningServer
         key_set: None,
     };
     let config = match scheme {
-        SigningScheme::V1a => {
+        Scheme::V1a => {
             let key =
                 SigningKey::generate().map_err(|e| Failure::tool(format!("{e} [{}]", e.code())))?;
             let verifier = Verifier::new().with_public_key(key.public_key());
@@ -657,8 +657,8 @@ async fn configure_embedded_scheme(args: &Args) -> Result<(Config, RunningServer
             let cache = JwksCache::new(&key_set.url(), policy)
                 .map_err(|e| Failure::tool(format!("{e} [{}]", e.code())))?;
             let mut verifier = JwksVerifier::new()
-                .accept_v1a(scheme == SigningScheme::V1aJwks)
-                .accept_jwt(scheme == SigningScheme::Jwt)
+                .accept_v1a(scheme == Scheme::V1aJwks)
+                .accept_jwt(scheme == Scheme::Jwt)
                 .audience(key_set.jwt.audience.clone())
                 .require_body_binding(require_binding);
             if let Some(issuer) = &key_set.jwt.issuer {

@@ -4,9 +4,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hookspec::Scheme;
 use hookspec::{JwksVerifier, Verifier};
 use hookspec_engine::exit;
-use hookspec_engine::gemini::SigningScheme;
 use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 use hookspec_engine::serve::{
     DEFAULT_OBSERVE_PATH, JwksAuthenticator, ServeConfig, ServeError, spawn,
@@ -48,7 +48,7 @@ pub struct GeminiArgs {
     /// --jwks; needs --jwt-audience). Omitted: whatever the keys given allow (with --jwks:
     /// both v1a-jwks and jwt).
     #[arg(long, value_name = "v1|v1a|v1a-jwks|jwt", value_parser = parse_scheme)]
-    pub scheme: Option<SigningScheme>,
+    pub scheme: Option<Scheme>,
     /// Verify with the keys of the JWKS at this URL (fetched on the first delivery, cached
     /// for its max-age, refetched when a delivery names a key it lacks).
     #[arg(long, value_name = "URL")]
@@ -71,8 +71,8 @@ pub struct GeminiArgs {
 }
 
 /// Parses `--scheme`.
-pub fn parse_scheme(text: &str) -> Result<SigningScheme, String> {
-    SigningScheme::parse(text)
+pub fn parse_scheme(text: &str) -> Result<Scheme, String> {
+    Scheme::parse(text)
         .ok_or_else(|| format!("unknown scheme {text:?} (use v1, v1a, v1a-jwks or jwt)"))
 }
 
@@ -107,7 +107,7 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
 }
 
 /// What the receiver accepts, as one line for the start-up message.
-fn describe(scheme: Option<SigningScheme>, jwks: Option<&str>) -> String {
+fn describe(scheme: Option<Scheme>, jwks: Option<&str>) -> String {
     match (scheme, jwks) {
         (Some(scheme), Some(url)) => format!("scheme {scheme}, keys from {url}"),
         (None, Some(url)) => format!("schemes v1a-jwks and jwt, keys from {url}"),
@@ -126,29 +126,29 @@ fn config(args: &Args) -> Result<ServeConfig, Failure> {
         !g.jwt_audiences.is_empty() || g.jwt_issuer.is_some() || g.jwt_require_body_binding;
     let refuse = |message: &str| Err(Failure::usage(message.to_owned()));
     match g.scheme {
-        Some(SigningScheme::V1) if has_public || g.jwks.is_some() => {
+        Some(Scheme::V1) if has_public || g.jwks.is_some() => {
             return refuse("--scheme v1 takes --secret only (no --public-key, no --jwks)");
         }
-        Some(SigningScheme::V1) if !has_secrets => {
+        Some(Scheme::V1) if !has_secrets => {
             return refuse("--scheme v1 needs at least one --secret whsec_…");
         }
-        Some(SigningScheme::V1a) if has_secrets || g.jwks.is_some() => {
+        Some(Scheme::V1a) if has_secrets || g.jwks.is_some() => {
             return refuse(
                 "--scheme v1a takes --public-key only (no --secret; for keys from a JWKS use --scheme v1a-jwks)",
             );
         }
-        Some(SigningScheme::V1a) if !has_public => {
+        Some(Scheme::V1a) if !has_public => {
             return refuse("--scheme v1a needs at least one --public-key whpk_…");
         }
-        Some(SigningScheme::V1aJwks | SigningScheme::Jwt) if g.jwks.is_none() => {
+        Some(Scheme::V1aJwks | Scheme::Jwt) if g.jwks.is_none() => {
             return refuse("--scheme v1a-jwks and --scheme jwt need --jwks URL");
         }
-        Some(SigningScheme::V1aJwks) if jwt_flags => {
+        Some(Scheme::V1aJwks) if jwt_flags => {
             return refuse(
                 "--jwt-audience, --jwt-issuer and --jwt-require-body-binding apply to --scheme jwt only",
             );
         }
-        Some(SigningScheme::Jwt) if g.jwt_audiences.is_empty() => {
+        Some(Scheme::Jwt) if g.jwt_audiences.is_empty() => {
             return refuse(
                 "--scheme jwt needs --jwt-audience AUD (a token minted for anyone else must not pass)",
             );
@@ -174,8 +174,8 @@ fn config(args: &Args) -> Result<ServeConfig, Failure> {
     let mut verifier = JwksVerifier::new()
         .tolerance(args.tolerance)
         .svix_aliases(!args.no_svix_aliases)
-        .accept_v1a(g.scheme != Some(SigningScheme::Jwt))
-        .accept_jwt(g.scheme != Some(SigningScheme::V1aJwks))
+        .accept_v1a(g.scheme != Some(Scheme::Jwt))
+        .accept_jwt(g.scheme != Some(Scheme::V1aJwks))
         .require_body_binding(g.jwt_require_body_binding);
     for audience in &g.jwt_audiences {
         verifier = verifier.audience(audience.clone());

@@ -88,7 +88,7 @@ pub fn run(args: Args) -> Outcome {
             println!(
                 "OK: signature entry #{} ({}) matches {}; webhook-id {}, timestamp {}",
                 m.entry_index + 1,
-                m.scheme.token(),
+                m.scheme.as_str(),
                 key.ok_or_else(|| Failure::tool("matched key index out of range"))?,
                 ok.id,
                 ok.timestamp

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hookspec::header::{Malformed, Scheme, SignatureEntry, signature_entries};
+use hookspec::Scheme;
+use hookspec::header::{Malformed, SignatureEntry, signature_entries};
 use hookspec::sign::entry_v1;
 use hookspec::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey, Verifier, VerifyError};
 

@@ -5,11 +5,11 @@
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use hookspec::Scheme;
 use hookspec::{Secret, SigningKey, Verifier};
 use hookspec_engine::cases::{Case, Keys, catalogue_for};
 use hookspec_engine::check::{self, Config, select::select};
 use hookspec_engine::exit;
-use hookspec_engine::gemini::SigningScheme;
 use hookspec_engine::report::{Report, Verdict};
 use hookspec_engine::serve::{LogSink, RunningServer, ServeConfig, spawn};
 
@@ -18,7 +18,7 @@ use crate::support::receivers::{Flaw, spawn_flawed};
 /// The catalogue of a `v1` endpoint (what these tests run; the key-set schemes are tested
 /// in `gemini.rs`).
 fn catalogue() -> Vec<Case> {
-    catalogue_for(SigningScheme::V1)
+    catalogue_for(Scheme::V1)
 }
 
 fn secret(byte: u8) -> Secret {

@@ -813,15 +813,15 @@ mod checker {
 
     use super::*;
     use crate::support::gemini_receivers::{GeminiFlaw, GeminiKeys, spawn_gemini_flawed};
+    use hookspec::Scheme;
     use hookspec_engine::cases::keyset::{JwtSettings, KeySet};
     use hookspec_engine::cases::{Keys, catalogue_for};
     use hookspec_engine::check::{self, Config};
-    use hookspec_engine::gemini::SigningScheme;
     use hookspec_engine::report::{Level, Report, Verdict};
 
     const ISS: &str = "https://issuer.example";
 
-    async fn key_set(scheme: SigningScheme) -> KeySet {
+    async fn key_set(scheme: Scheme) -> KeySet {
         let settings = JwtSettings {
             audience: AUD.into(),
             issuer: None,
@@ -896,7 +896,7 @@ mod checker {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_reference_receiver_passes_for_each_key_set_scheme() {
-        for scheme in [SigningScheme::V1aJwks, SigningScheme::Jwt] {
+        for scheme in [Scheme::V1aJwks, Scheme::Jwt] {
             let ks = key_set(scheme).await;
             let policy = CachePolicy::default().min_refetch_interval(Duration::from_secs(1));
             let cache = Arc::new(JwksCache::new(&ks.url(), policy).unwrap());
@@ -916,7 +916,7 @@ mod checker {
                     .iter()
                     .any(|c| c.id == "jwks/key-removed" && c.verdict == Verdict::Ok)
             );
-            if scheme == SigningScheme::Jwt {
+            if scheme == Scheme::Jwt {
                 // Google-shaped tokens replayed with another body: accepted, and said why.
                 let replay = report
                     .cases
@@ -945,7 +945,7 @@ mod checker {
             (GeminiFlaw::NeverRefetches, &["jwks/key-added"]),
         ];
         for (flaw, must_fail) in expectations {
-            let ks = key_set(SigningScheme::Jwt).await;
+            let ks = key_set(Scheme::Jwt).await;
             let r = spawn_gemini_flawed(
                 flaw,
                 GeminiKeys::Jwks {
@@ -971,7 +971,7 @@ mod checker {
             assert_eq!(report.exit_code(), hookspec_engine::exit::FINDINGS);
         }
         // The never-refetching receiver also misses rotation with v1a entries.
-        let ks = key_set(SigningScheme::V1aJwks).await;
+        let ks = key_set(Scheme::V1aJwks).await;
         let r = spawn_gemini_flawed(
             GeminiFlaw::NeverRefetches,
             GeminiKeys::Jwks {
@@ -993,7 +993,7 @@ mod checker {
             signing_key: Some(key.clone()),
             key_set: None,
         };
-        assert_eq!(keys.scheme(), SigningScheme::V1a);
+        assert_eq!(keys.scheme(), Scheme::V1a);
         let r = spawn_gemini_flawed(
             GeminiFlaw::V1HmacWithPublicKey,
             GeminiKeys::PublicKey(key.public_key()),

@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hookspec::header::Scheme;
+use hookspec::Scheme;
 use hookspec::sign::{entry_v1, entry_v1a};
 use hookspec::{Secret, Signer, SigningKey, Verifier};
 

@@ -4,7 +4,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hookspec::header::{Scheme, SignatureEntry, parse_timestamp, signature_entries};
+use hookspec::Scheme;
+use hookspec::header::{SignatureEntry, parse_timestamp, signature_entries};
 use hookspec::sign::{entry_v1, entry_v1a};
 use hookspec::{PublicKey, Secret, Signer, SigningKey, Verifier};
 use proptest::collection::vec;

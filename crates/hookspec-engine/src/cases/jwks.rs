@@ -19,8 +19,8 @@ use std::time::Duration;
 use super::keyset::{Key, KeySet};
 use super::{Case, Ctx, Expect, Judgement, Kind, Need, Probe, breach, each};
 use crate::delivery::Delivery;
-use crate::gemini::SigningScheme;
 use crate::report::{BugClass, Level, Observed, Verdict};
+use hookspec::Scheme;
 
 /// How many forged deliveries `jwks/refetch-flood` sends.
 pub const FLOOD: usize = 20;
@@ -66,7 +66,7 @@ impl KeySetCheck {
 
 /// Whether the `jwks` case `id` applies to `scheme`: every one applies to both key-set
 /// schemes.
-pub fn applies(_id: &str, scheme: SigningScheme) -> bool {
+pub fn applies(_id: &str, scheme: Scheme) -> bool {
     scheme.uses_jwks()
 }
 

@@ -21,8 +21,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::gemini::SigningScheme;
 use crate::jwks_host::{self, RunningJwksHost};
+use hookspec::Scheme;
 use hookspec::jwt::JwtSigner;
 use hookspec::key::{Jwk, Jwks, KeyError, RsaSigningKey, SigningKey};
 use hookspec::sign::entry_v1a;
@@ -111,7 +111,7 @@ pub enum KeySetError {
     },
     /// The scheme does not use a key set.
     #[error("scheme {0} does not use a key set")]
-    NotAKeySetScheme(SigningScheme),
+    NotAKeySetScheme(Scheme),
 }
 
 impl KeySetError {
@@ -129,7 +129,7 @@ impl KeySetError {
 #[derive(Debug, Clone)]
 pub struct KeySet {
     /// `v1a-jwks` or `jwt`.
-    pub scheme: SigningScheme,
+    pub scheme: Scheme,
     /// Signs every ordinary delivery.
     pub primary: Key,
     /// `rotation-1`, `rotation-2`, `rotation-3` (see the module documentation).
@@ -151,15 +151,15 @@ impl KeySet {
     /// publishing the initial set (`primary`, `rotation-1`); the decoy set holds the
     /// attacker's key.
     pub async fn start(
-        scheme: SigningScheme,
+        scheme: Scheme,
         tag: &str,
         addr: SocketAddr,
         jwt: JwtSettings,
     ) -> Result<Self, KeySetError> {
         let make = |role: &str| -> Result<Key, KeySetError> {
             let material = match scheme {
-                SigningScheme::V1aJwks => Material::Ed25519(SigningKey::generate()?),
-                SigningScheme::Jwt => Material::Rsa(RsaSigningKey::generate(RSA_BITS)?),
+                Scheme::V1aJwks => Material::Ed25519(SigningKey::generate()?),
+                Scheme::Jwt => Material::Rsa(RsaSigningKey::generate(RSA_BITS)?),
                 other => return Err(KeySetError::NotAKeySetScheme(other)),
             };
             Ok(Key {

@@ -33,8 +33,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::delivery::Delivery;
-use crate::gemini::{Event, SigningScheme};
+use crate::gemini::Event;
 use crate::report::{BugClass, Level, Observed, Verdict};
+use hookspec::Scheme;
 use hookspec::clock::unix_now;
 use hookspec::key::Secret;
 use hookspec::sign::entry_v1;
@@ -472,11 +473,11 @@ pub struct Keys {
 impl Keys {
     /// The scheme ordinary deliveries are signed with: the key set's scheme when there is
     /// one; `v1a` with a signing key and no secret; `v1` otherwise.
-    pub fn scheme(&self) -> SigningScheme {
+    pub fn scheme(&self) -> Scheme {
         match (&self.key_set, &self.signing_key) {
             (Some(set), _) => set.scheme,
-            (None, Some(_)) if self.secrets.is_empty() => SigningScheme::V1a,
-            _ => SigningScheme::V1,
+            (None, Some(_)) if self.secrets.is_empty() => Scheme::V1a,
+            _ => Scheme::V1,
         }
     }
 }
@@ -580,10 +581,10 @@ impl<'a> Ctx<'a> {
             &self.keys.key_set,
             &self.keys.signing_key,
         ) {
-            (SigningScheme::V1aJwks | SigningScheme::Jwt, Some(set), _) => {
+            (Scheme::V1aJwks | Scheme::Jwt, Some(set), _) => {
                 set.signature(&set.primary, id, timestamp, body)
             }
-            (SigningScheme::V1a, _, Some(key)) => {
+            (Scheme::V1a, _, Some(key)) => {
                 hookspec::sign::entry_v1a(key, id.as_bytes(), timestamp.as_bytes(), body)
             }
             _ => entry_v1(self.secret(), id.as_bytes(), timestamp.as_bytes(), body),
@@ -662,20 +663,17 @@ pub fn catalogue() -> Vec<Case> {
 /// `v1a` applies wherever an Ed25519 key signs (`v1` with `--signing-key`, `v1a`,
 /// `v1a-jwks`); `jwks` to the key-set schemes (some of its cases to one of them, see
 /// [`jwks::applies`]); `jwt` to `jwt`.
-pub fn applies(case: &Case, scheme: SigningScheme) -> bool {
+pub fn applies(case: &Case, scheme: Scheme) -> bool {
     match case.family() {
-        "v1a" => matches!(
-            scheme,
-            SigningScheme::V1 | SigningScheme::V1a | SigningScheme::V1aJwks
-        ),
+        "v1a" => matches!(scheme, Scheme::V1 | Scheme::V1a | Scheme::V1aJwks),
         "jwks" => jwks::applies(case.id, scheme),
-        "jwt" => scheme == SigningScheme::Jwt,
-        _ => scheme == SigningScheme::V1 || matches!(case.kind, Kind::Audit(_)),
+        "jwt" => scheme == Scheme::Jwt,
+        _ => scheme == Scheme::V1 || matches!(case.kind, Kind::Audit(_)),
     }
 }
 
 /// The catalogue for an endpoint of `scheme`, in report order.
-pub fn catalogue_for(scheme: SigningScheme) -> Vec<Case> {
+pub fn catalogue_for(scheme: Scheme) -> Vec<Case> {
     catalogue()
         .into_iter()
         .filter(|case| applies(case, scheme))
@@ -789,8 +787,8 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        let mut runs = vec![(SigningScheme::V1, keys())];
-        for scheme in [SigningScheme::V1aJwks, SigningScheme::Jwt] {
+        let mut runs = vec![(Scheme::V1, keys())];
+        for scheme in [Scheme::V1aJwks, Scheme::Jwt] {
             let settings = keyset::JwtSettings {
                 audience: "https://receiver.example/".into(),
                 issuer: Some("https://issuer.example".into()),
@@ -859,25 +857,21 @@ mod tests {
             f.dedup();
             f
         };
-        assert_eq!(families(SigningScheme::V1), &FAMILIES[..8]);
+        assert_eq!(families(Scheme::V1), &FAMILIES[..8]);
+        assert_eq!(families(Scheme::V1a), ["duplicate", "response", "v1a"]);
         assert_eq!(
-            families(SigningScheme::V1a),
-            ["duplicate", "response", "v1a"]
-        );
-        assert_eq!(
-            families(SigningScheme::V1aJwks),
+            families(Scheme::V1aJwks),
             ["duplicate", "response", "v1a", "jwks"]
         );
         assert_eq!(
-            families(SigningScheme::Jwt),
+            families(Scheme::Jwt),
             ["duplicate", "response", "jwks", "jwt"]
         );
         // Under the other schemes, only the run-wide audits of the v1 families remain.
-        for case in catalogue_for(SigningScheme::Jwt) {
+        for case in catalogue_for(Scheme::Jwt) {
             if ["duplicate", "response"].contains(&case.family()) {
                 assert!(matches!(case.kind, Kind::Audit(_)), "{}", case.id);
             }
         }
     }
 }
-

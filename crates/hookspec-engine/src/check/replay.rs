@@ -179,9 +179,10 @@ async fn replay_key_set_group(
             .map_err(|e| unreachable(e.to_string()))?;
     let cache = crate::jwks_cache::JwksCache::new(&host.url(), Default::default())
         .map_err(|e| unreachable(e.to_string()))?;
-    let mut verifier = hookspec::verify::JwksVerifier::new()
-        .accept_v1a(scheme == "v1a-jwks")
-        .accept_jwt(scheme == "jwt");
+    // A file of another scheme carrying a key set accepts nothing: every vector then
+    // fails loudly instead of being judged under the wrong scheme.
+    let only = hookspec::Scheme::parse(scheme).unwrap_or(hookspec::Scheme::V1);
+    let mut verifier = hookspec::verify::JwksVerifier::new().only(only);
     if let Some(audience) = &group.jwt_audience {
         verifier = verifier.audience(audience.clone());
     }

@@ -18,8 +18,8 @@ use crate::cases::{
     Answer, Audit, Case, Ctx, EffectRun, Expect, Judgement, Keys, Kind, Need, Probe, Sent, Step,
     StepResult, duplicate, judge, response, timestamp,
 };
-use crate::gemini::SigningScheme;
 use crate::report::{CaseResult, Observed, Verdict};
+use hookspec::Scheme;
 
 /// Waits between observer reads while an accepted delivery shows no effect yet (an endpoint
 /// may process after acknowledging).
@@ -40,7 +40,7 @@ impl Runner {
     /// Parses the URLs, reads the observer once, and sends one valid delivery to check that
     /// the endpoint answers and accepts the first secret.
     pub(super) async fn prepare(config: &Config) -> Result<Arc<Self>, CheckError> {
-        if config.keys.scheme() == SigningScheme::V1 && config.keys.secrets.is_empty() {
+        if config.keys.scheme() == Scheme::V1 && config.keys.secrets.is_empty() {
             return Err(CheckError::NoSecret);
         }
         let target = Target::parse(&config.url)?;
@@ -82,8 +82,8 @@ impl Runner {
             }
             Answer::Status { code, .. } if !(200..300).contains(&code) => {
                 let (signed_with, suspect) = match runner.keys.scheme() {
-                    SigningScheme::V1 => ("the first --secret", "wrong secret"),
-                    SigningScheme::V1a => ("the --signing-key", "wrong signing key"),
+                    Scheme::V1 => ("the first --secret", "wrong secret"),
+                    Scheme::V1a => ("the --signing-key", "wrong signing key"),
                     _ => (
                         "hookspec's primary key, published in its key set",
                         "not fetching the key set, a different audience or issuer",

@@ -137,7 +137,7 @@ impl Authenticate for Verifier {
         let aliases = if verified.svix_aliases { " svix" } else { "" };
         let detail = format!(
             "{} key#{} entry#{}{aliases}",
-            m.scheme.token(),
+            m.scheme.as_str(),
             m.key_index,
             m.entry_index
         );

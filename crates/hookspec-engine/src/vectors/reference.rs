@@ -16,6 +16,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::protocol::{Request, Response};
+use hookspec::Scheme;
 use hookspec::key::{Jwks, PublicKey, Secret};
 use hookspec::verify::{JwksVerifier, Verifier};
 
@@ -28,8 +29,8 @@ pub fn respond(request: &Request) -> Response {
         config_error,
         unsupported: None,
     };
-    if matches!(request.scheme.as_str(), "v1a-jwks" | "jwt") {
-        return respond_jwks(request);
+    if let Some(scheme) = Scheme::parse(&request.scheme).filter(|s| s.uses_jwks()) {
+        return respond_jwks(request, scheme);
     }
     let mut verifier = Verifier::new();
     for text in &request.secrets {
@@ -60,7 +61,7 @@ pub fn respond(request: &Request) -> Response {
 }
 
 /// Answers a `v1a-jwks` or `jwt` request with the key-set verifier.
-fn respond_jwks(request: &Request) -> Response {
+fn respond_jwks(request: &Request, scheme: Scheme) -> Response {
     let reject = |error: &str, config_error: bool| Response {
         tc_id: request.tc_id,
         accept: false,
@@ -75,9 +76,7 @@ fn respond_jwks(request: &Request) -> Response {
         Ok(jwks) => jwks,
         Err(e) => return reject(e.code(), true),
     };
-    let mut verifier = JwksVerifier::new()
-        .accept_v1a(request.scheme == "v1a-jwks")
-        .accept_jwt(request.scheme == "jwt");
+    let mut verifier = JwksVerifier::new().only(scheme);
     if let Some(audience) = &request.jwt_audience {
         verifier = verifier.audience(audience.clone());
     }

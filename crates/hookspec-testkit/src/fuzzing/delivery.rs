@@ -9,9 +9,9 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::codec::{Reader, Writer};
 use super::oracle::{self, ModelKeys};
+use hookspec::Scheme;
 use hookspec::header::{
-    SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, Scheme, WEBHOOK_ID, WEBHOOK_SIGNATURE,
-    WEBHOOK_TIMESTAMP,
+    SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
 };
 use hookspec::key::{LengthPolicy, Secret, SigningKey};
 use hookspec::sign::{entry_v1, entry_v1a};

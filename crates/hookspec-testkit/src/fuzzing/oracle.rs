@@ -8,8 +8,9 @@
 
 use hmac::{KeyInit as _, Mac as _};
 
+use hookspec::Scheme;
 use hookspec::header::{
-    Malformed, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, Scheme, SignatureEntry, WEBHOOK_ID,
+    Malformed, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, SignatureEntry, WEBHOOK_ID,
     WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
 };
 use hookspec::internal;

@@ -18,6 +18,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::{JwksVerifyError, Verifier, VerifyError};
+use crate::Scheme;
 use crate::clock::unix_now;
 use crate::header::HeaderSource;
 use crate::jwt::{self, DEFAULT_LEEWAY, check_token};
@@ -122,6 +123,13 @@ impl JwksVerifier {
     pub fn accept_jwt(mut self, accept: bool) -> Self {
         self.accept_jwt = accept;
         self
+    }
+
+    /// Accepts exactly `scheme`: `v1a` entries for [`Scheme::V1aJwks`], tokens for
+    /// [`Scheme::Jwt`], nothing for the schemes whose keys do not come from a key set.
+    pub fn only(self, scheme: Scheme) -> Self {
+        self.accept_v1a(scheme == Scheme::V1aJwks)
+            .accept_jwt(scheme == Scheme::Jwt)
     }
 
     /// Adds an accepted JWT audience (repeat for several). At least one is required for

@@ -26,9 +26,10 @@ pub use jwks::{JwksVerified, JwksVerifier, Proof};
 #[cfg(feature = "jwks")]
 pub use jwks_error::JwksVerifyError;
 
+use crate::Scheme;
 use crate::clock::unix_now;
 use crate::header::{
-    self, HeaderSource, HeaderValue, Scheme, SignatureEntry, is_valid_id, parse_timestamp,
+    self, HeaderSource, HeaderValue, SignatureEntry, is_valid_id, parse_timestamp,
     signature_entries,
 };
 use crate::key::{PublicKey, Secret};

@@ -140,7 +140,7 @@ fn main_set() -> Value {
 }
 
 pub(super) fn file() -> Result<VectorFile, RenderError> {
-    let mut b = Builder::new("jwt");
+    let mut b = Builder::new(hookspec::Scheme::Jwt);
     b.group_jwks(
         "The receiver holds RSA keys rsa-a and rsa-b and the Ed25519 key ed-1, accepts audience `https://receiver.example/gemini-webhook`, and checks no issuer.",
         main_set(),

@@ -248,13 +248,13 @@ impl Case {
 
 /// Collects groups and tests, assigning ids and rendering templates.
 pub(crate) struct Builder {
-    scheme: &'static str,
+    scheme: hookspec::Scheme,
     groups: Vec<TestGroup>,
     next_id: u32,
 }
 
 impl Builder {
-    pub fn new(scheme: &'static str) -> Self {
+    pub fn new(scheme: hookspec::Scheme) -> Self {
         Self {
             scheme,
             groups: Vec::new(),

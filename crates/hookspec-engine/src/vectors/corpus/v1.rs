@@ -36,7 +36,7 @@ fn valid() -> Vec<super::Part> {
 }
 
 pub(super) fn file() -> Result<VectorFile, RenderError> {
-    let mut b = Builder::new("v1");
+    let mut b = Builder::new(hookspec::Scheme::V1);
     b.group(
         "The receiver trusts the official test secret (24 bytes).",
         &[K],

@@ -24,7 +24,7 @@ fn valid() -> Vec<super::Part> {
 }
 
 pub(super) fn file() -> Result<VectorFile, RenderError> {
-    let mut b = Builder::new("v1a");
+    let mut b = Builder::new(hookspec::Scheme::V1a);
     b.group(
         "The receiver trusts the V5 Ed25519 public key.",
         &[],

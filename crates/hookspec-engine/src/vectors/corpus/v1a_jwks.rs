@@ -33,7 +33,7 @@ fn gemini_like_set() -> Value {
 }
 
 pub(super) fn file() -> Result<VectorFile, RenderError> {
-    let mut b = Builder::new("v1a-jwks");
+    let mut b = Builder::new(hookspec::Scheme::V1aJwks);
     b.group_jwks(
         "The receiver holds a Gemini-shaped key set: Ed25519 keys ed-1, ed-2, ed-3, the RSA key rsa-a and an EC key.",
         gemini_like_set(),
