@@ -16,6 +16,7 @@ pub mod check;
 pub mod delivery;
 pub mod exit;
 pub mod gemini;
+pub mod judgement;
 pub mod jwks_cache;
 pub mod jwks_host;
 pub mod listen;

@@ -10,10 +10,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
-    Answer, Audit, Case, Ctx, EffectRun, Judgement, Kind, Need, Script, Sent, Step, StepResult,
-    probe,
+    Answer, BoxFuture, Case, Ctx, EffectRun, Judgement, Kind, Need, Outcome, Phase, Script, Sent,
+    Session, Step, StepResult, probe,
 };
-use crate::report::{BugClass, Level, Observed, Verdict};
+use crate::report::{BugClass, Level, Observed};
 
 /// How many identical deliveries the concurrent case sends at once.
 pub const BURST: usize = 16;
@@ -116,7 +116,11 @@ pub fn cases() -> Vec<Case> {
             rule: "R13 (C68): verify before acting; a 401 after processing is still processing",
             bug_class: BugClass::AuthBypass,
             need: Need::Observer,
-            kind: Kind::Audit(Audit::RejectedNoEffect),
+            kind: Kind::Interactive {
+                run: rejected_no_effect,
+                expected: "no delivery that was answered non-2xx was processed (effect count 0)",
+                phase: Phase::Last,
+            },
         },
     ]
 }
@@ -189,7 +193,7 @@ fn with_effects(answer: &Answer, effects: u64) -> Observed {
 fn judge_once(run: &EffectRun, what: &str) -> Judgement {
     let Some(first) = run.steps.first() else {
         return Judgement::new(
-            Verdict::Unsupported,
+            Outcome::Unsupported,
             "nothing was sent",
             Observed::default(),
         );
@@ -207,21 +211,21 @@ fn judge_once(run: &EffectRun, what: &str) -> Judgement {
         } else {
             format!("a valid delivery was rejected ({})", answer.short())
         };
-        return Judgement::new(Verdict::Failed, message, with_effects(answer, effects))
+        return Judgement::new(Outcome::MustBreach, message, with_effects(answer, effects))
             .with_delivery(&step.probe.delivery);
     }
     let answer = &last.answers[0];
     let observed = with_effects(answer, effects);
     match effects {
-        1 => Judgement::new(Verdict::Ok, "processed once", observed),
+        1 => Judgement::new(Outcome::Pass, "processed once", observed),
         0 => Judgement::new(
-            Verdict::Failed,
+            Outcome::MustBreach,
             "acknowledged with 2xx but never processed (the observer reports 0): the event was lost, or the observer is not wired to the handler",
             observed,
         )
         .with_delivery(&last.probe.delivery),
         n => Judgement::new(
-            Verdict::Failed,
+            Outcome::MustBreach,
             format!("processed {n} times: {what} was not recognised as a duplicate"),
             observed,
         )
@@ -232,7 +236,7 @@ fn judge_once(run: &EffectRun, what: &str) -> Judgement {
 fn judge_distinct(run: &EffectRun) -> Judgement {
     if let Some((step, answer)) = first_refusal(&run.steps) {
         return Judgement::new(
-            Verdict::Failed,
+            Outcome::MustBreach,
             format!(
                 "{}: a valid delivery was rejected ({})",
                 step.probe.label,
@@ -251,7 +255,7 @@ fn judge_distinct(run: &EffectRun) -> Judgement {
                 "was processed more than once"
             };
             return Judgement::new(
-                Verdict::Failed,
+                Outcome::MustBreach,
                 format!("{} {why} ({effects} times)", step.probe.label),
                 with_effects(&step.answers[0], effects),
             )
@@ -263,13 +267,13 @@ fn judge_distinct(run: &EffectRun) -> Judgement {
         .last()
         .map(|s| with_effects(&s.answers[0], 1))
         .unwrap_or_default();
-    Judgement::new(Verdict::Ok, "both ids processed once", observed)
+    Judgement::new(Outcome::Pass, "both ids processed once", observed)
 }
 
 fn judge_concurrent(run: &EffectRun) -> Judgement {
     let Some(step) = run.steps.first() else {
         return Judgement::new(
-            Verdict::Unsupported,
+            Outcome::Unsupported,
             "nothing was sent",
             Observed::default(),
         );
@@ -300,7 +304,7 @@ fn judge_concurrent(run: &EffectRun) -> Judgement {
     };
     let (verdict, message) = if ok < copies {
         (
-            Verdict::Failed,
+            Outcome::MustBreach,
             format!(
                 "{} of {copies} concurrent copies were not answered 2xx: the sender retries them",
                 copies - ok
@@ -308,24 +312,24 @@ fn judge_concurrent(run: &EffectRun) -> Judgement {
         )
     } else if effects == 1 {
         (
-            Verdict::Ok,
+            Outcome::Pass,
             format!("{copies} concurrent copies, processed once"),
         )
     } else if effects == 0 {
         (
-            Verdict::Failed,
+            Outcome::MustBreach,
             "acknowledged but never processed (the observer reports 0)".to_string(),
         )
     } else {
         (
-            Verdict::Failed,
+            Outcome::MustBreach,
             format!(
                 "{copies} concurrent copies were processed {effects} times: the duplicate check is not atomic"
             ),
         )
     };
     let j = Judgement::new(verdict, message, observed);
-    if verdict == Verdict::Ok {
+    if verdict == Outcome::Pass {
         j
     } else {
         j.with_delivery(&step.probe.delivery)
@@ -335,7 +339,7 @@ fn judge_concurrent(run: &EffectRun) -> Judgement {
 fn judge_burn(run: &EffectRun) -> Judgement {
     let [forged, genuine] = run.steps.as_slice() else {
         return Judgement::new(
-            Verdict::Unsupported,
+            Outcome::Unsupported,
             "nothing was sent",
             Observed::default(),
         );
@@ -343,7 +347,7 @@ fn judge_burn(run: &EffectRun) -> Judgement {
     let effects = run.effects_of(&id_of(genuine));
     if forged.answers[0].is_success() {
         return Judgement::new(
-            Verdict::Failed,
+            Outcome::MustBreach,
             format!(
                 "the forged delivery was accepted ({})",
                 forged.answers[0].short()
@@ -356,32 +360,43 @@ fn judge_burn(run: &EffectRun) -> Judgement {
     let observed = with_effects(answer, effects);
     let (verdict, message) = match (answer.is_success(), effects) {
         (false, _) => (
-            Verdict::Failed,
+            Outcome::MustBreach,
             format!(
                 "after a forgery with its id, the genuine delivery was rejected ({})",
                 answer.short()
             ),
         ),
         (true, 1) => (
-            Verdict::Ok,
+            Outcome::Pass,
             "the genuine delivery was processed once".to_string(),
         ),
         (true, 0) => (
-            Verdict::Failed,
+            Outcome::MustBreach,
             "the forgery burned the id: the genuine delivery was acknowledged but never processed"
                 .to_string(),
         ),
-        (true, n) => (Verdict::Failed, format!("processed {n} times")),
+        (true, n) => (Outcome::MustBreach, format!("processed {n} times")),
     };
     let j = Judgement::new(verdict, message, observed);
-    if verdict == Verdict::Ok {
+    if verdict == Outcome::Pass {
         j
     } else {
         j.with_delivery(&genuine.probe.delivery)
     }
 }
 
-/// Judges [`Audit::RejectedNoEffect`]: every id whose deliveries were all refused must have
+/// `duplicate/rejected-no-effect`: reads the observer once the run is over and judges
+/// every delivery sent.
+fn rejected_no_effect(session: &dyn Session) -> BoxFuture<'_, Judgement> {
+    Box::pin(async move {
+        match session.observe().await {
+            Ok(counts) => judge_rejected_no_effect(&session.log(), &counts),
+            Err(why) => Judgement::unsupported(format!("the observer could not be read: {why}")),
+        }
+    })
+}
+
+/// Judges `duplicate/rejected-no-effect`: every id whose deliveries were all refused must have
 /// an effect count of 0.
 pub fn judge_rejected_no_effect(log: &[Sent], effects: &BTreeMap<String, u64>) -> Judgement {
     let mut accepted: BTreeSet<String> = BTreeSet::new();
@@ -407,7 +422,7 @@ pub fn judge_rejected_no_effect(log: &[Sent], effects: &BTreeMap<String, u64>) -
     let ids: BTreeSet<&String> = rejected.iter().map(|(_, id)| id).collect();
     if offenders.is_empty() {
         return Judgement::new(
-            Verdict::Ok,
+            Outcome::Pass,
             format!(
                 "{} rejected deliveries ({} ids) checked: none was processed",
                 rejected.len(),
@@ -428,7 +443,7 @@ pub fn judge_rejected_no_effect(log: &[Sent], effects: &BTreeMap<String, u64>) -
         String::new()
     };
     Judgement::new(
-        Verdict::Failed,
+        Outcome::MustBreach,
         format!(
             "{} of {} rejected ids were processed anyway (answered non-2xx, but the observer counts them): {}{more}",
             offenders.len(),
@@ -488,36 +503,36 @@ mod tests {
             vec![step("a", vec![ok()]), step("a", vec![ok()])],
             &[("a", 1)],
         );
-        assert_eq!(judge_once(&good, "x").verdict, Verdict::Ok);
+        assert_eq!(judge_once(&good, "x").outcome, Outcome::Pass);
         let twice = run(
             vec![step("a", vec![ok()]), step("a", vec![ok()])],
             &[("a", 2)],
         );
-        assert_eq!(judge_once(&twice, "x").verdict, Verdict::Failed);
+        assert_eq!(judge_once(&twice, "x").outcome, Outcome::MustBreach);
         let refused = run(
             vec![step("a", vec![ok()]), step("a", vec![status(409)])],
             &[("a", 1)],
         );
         let j = judge_once(&refused, "the redelivery");
-        assert_eq!(j.verdict, Verdict::Failed);
+        assert_eq!(j.outcome, Outcome::MustBreach);
         assert!(
             j.message.contains("status 409 instead of 2xx"),
             "{}",
             j.message
         );
         let lost = run(vec![step("a", vec![ok()])], &[]);
-        assert_eq!(judge_once(&lost, "x").verdict, Verdict::Failed);
+        assert_eq!(judge_once(&lost, "x").outcome, Outcome::MustBreach);
     }
 
     #[test]
     fn concurrent_copies_must_be_processed_once() {
         let answers = vec![ok(); BURST];
         assert_eq!(
-            judge_concurrent(&run(vec![step("a", answers.clone())], &[("a", 1)])).verdict,
-            Verdict::Ok
+            judge_concurrent(&run(vec![step("a", answers.clone())], &[("a", 1)])).outcome,
+            Outcome::Pass
         );
         let j = judge_concurrent(&run(vec![step("a", answers)], &[("a", 3)]));
-        assert_eq!(j.verdict, Verdict::Failed);
+        assert_eq!(j.outcome, Outcome::MustBreach);
         assert!(j.message.contains("processed 3 times"));
         assert!(j.observed.detail.unwrap().contains("req/s"));
     }
@@ -526,20 +541,23 @@ mod tests {
     fn distinct_ids_must_both_be_processed() {
         let steps = || vec![step("a", vec![ok()]), step("b", vec![ok()])];
         assert_eq!(
-            judge_distinct(&run(steps(), &[("a", 1), ("b", 1)])).verdict,
-            Verdict::Ok
+            judge_distinct(&run(steps(), &[("a", 1), ("b", 1)])).outcome,
+            Outcome::Pass
         );
         assert_eq!(
-            judge_distinct(&run(steps(), &[("a", 1)])).verdict,
-            Verdict::Failed
+            judge_distinct(&run(steps(), &[("a", 1)])).outcome,
+            Outcome::MustBreach
         );
     }
 
     #[test]
     fn a_forgery_must_not_burn_the_id() {
         let steps = || vec![step("a", vec![status(401)]), step("a", vec![ok()])];
-        assert_eq!(judge_burn(&run(steps(), &[("a", 1)])).verdict, Verdict::Ok);
-        assert_eq!(judge_burn(&run(steps(), &[])).verdict, Verdict::Failed);
+        assert_eq!(
+            judge_burn(&run(steps(), &[("a", 1)])).outcome,
+            Outcome::Pass
+        );
+        assert_eq!(judge_burn(&run(steps(), &[])).outcome, Outcome::MustBreach);
     }
 
     #[test]
@@ -558,10 +576,13 @@ mod tests {
             sent("a/z", "m3", status(400)),
         ];
         let clean: BTreeMap<String, u64> = [("m2".to_string(), 1)].into();
-        assert_eq!(judge_rejected_no_effect(&log, &clean).verdict, Verdict::Ok);
+        assert_eq!(
+            judge_rejected_no_effect(&log, &clean).outcome,
+            Outcome::Pass
+        );
         let dirty: BTreeMap<String, u64> = [("m2".to_string(), 1), ("m3".to_string(), 1)].into();
         let j = judge_rejected_no_effect(&log, &dirty);
-        assert_eq!(j.verdict, Verdict::Failed);
+        assert_eq!(j.outcome, Outcome::MustBreach);
         assert!(j.message.contains("a/z"), "{}", j.message);
         assert_eq!(j.decisive.unwrap().webhook_id().as_deref(), Some("m3"));
     }

@@ -1,7 +1,7 @@
 //! Judging the answers to [`Kind::Each`](super::Kind::Each) cases: one rule, applied to
 //! every delivery of the case, the worst answer deciding.
 
-use super::{Answer, Expect, Judgement, Probe, breach};
+use super::{Answer, Expect, Judgement, Outcome, Probe};
 use crate::report::{Level, Verdict};
 
 /// Whether `code` is one of the statuses a rejection should use.
@@ -25,63 +25,69 @@ pub fn sender_reading(code: u16) -> &'static str {
     }
 }
 
-/// Judges one answer under `expect` at `level`: the verdict and why.
-pub fn judge_one(level: Level, expect: Expect, answer: &Answer) -> (Verdict, String) {
+/// Judges one answer under `expect`: the outcome and why.
+pub fn judge_outcome(expect: Expect, answer: &Answer) -> (Outcome, String) {
     let got = answer.short();
     match (expect, answer) {
         (Expect::Either, _) => (
-            Verdict::Informational,
+            Outcome::Measured,
             if answer.is_success() {
                 format!("accepted ({got})")
             } else {
                 format!("rejected ({got})")
             },
         ),
-        (Expect::Accept, a) if a.is_success() => (Verdict::Ok, format!("accepted ({got})")),
+        (Expect::Accept, a) if a.is_success() => (Outcome::Pass, format!("accepted ({got})")),
         (Expect::Accept, Answer::Status { .. }) => (
-            breach(level),
+            Outcome::Breach,
             format!("a valid delivery was rejected ({got})"),
         ),
         (Expect::Accept, Answer::NoAnswer(_)) => {
-            (breach(level), format!("a valid delivery got {got}"))
+            (Outcome::Breach, format!("a valid delivery got {got}"))
         }
         (Expect::Reject | Expect::RejectStatus, a) if a.is_success() => (
             // The response family judges statuses at SHOULD level, but accepting a delivery
             // that must be rejected is a MUST breach whatever the family.
             if expect == Expect::RejectStatus {
-                Verdict::Failed
+                Outcome::MustBreach
             } else {
-                breach(level)
+                Outcome::Breach
             },
             format!("accepted ({got}) a delivery that must be rejected"),
         ),
-        (Expect::Reject, Answer::Status { .. }) => (Verdict::Ok, format!("rejected ({got})")),
+        (Expect::Reject, Answer::Status { .. }) => (Outcome::Pass, format!("rejected ({got})")),
         // Not accepted, which is what this family judges; the `response` family's audit
         // reports a missing answer (a crash, a hang, a reset) as a bad rejection.
-        (Expect::Reject, Answer::NoAnswer(_)) => (Verdict::Ok, format!("not accepted ({got})")),
+        (Expect::Reject, Answer::NoAnswer(_)) => (Outcome::Pass, format!("not accepted ({got})")),
         (Expect::RejectStatus, Answer::Status { code, .. }) if is_reject_status(*code) => {
-            (Verdict::Ok, format!("rejected ({got})"))
+            (Outcome::Pass, format!("rejected ({got})"))
         }
         (Expect::RejectStatus, Answer::Status { code, .. }) => (
-            breach(level),
+            Outcome::Breach,
             format!(
                 "rejected with {got}, not 400/401/403: {}",
                 sender_reading(*code)
             ),
         ),
         (Expect::RejectStatus, Answer::NoAnswer(_)) => (
-            breach(level),
+            Outcome::Breach,
             format!("{got}: the endpoint crashed or hung instead of answering 400/401/403"),
         ),
     }
 }
 
+/// Judges one answer under `expect` in a case at `level`: the verdict and why.
+pub fn judge_one(level: Level, expect: Expect, answer: &Answer) -> (Verdict, String) {
+    let (outcome, why) = judge_outcome(expect, answer);
+    (outcome.verdict(level), why)
+}
+
 /// Judges every answer of a case; the worst verdict decides, and its delivery is the
 /// decisive one. Ties keep the first.
 pub fn judge_each(level: Level, expect: Expect, results: &[(Probe, Answer)]) -> Judgement {
-    let mut worst: Option<(Verdict, String, usize)> = None;
+    let mut worst: Option<(Outcome, String, usize)> = None;
     for (i, (probe, answer)) in results.iter().enumerate() {
-        let (verdict, why) = judge_one(level, expect, answer);
+        let (outcome, why) = judge_outcome(expect, answer);
         let why = if probe.label.is_empty() {
             why
         } else {
@@ -89,15 +95,16 @@ pub fn judge_each(level: Level, expect: Expect, results: &[(Probe, Answer)]) -> 
         };
         let worse = match &worst {
             None => true,
-            Some((v, _, _)) => severity(verdict) > severity(*v),
+            Some((o, _, _)) => severity(outcome.verdict(level)) > severity(o.verdict(level)),
         };
         if worse {
-            worst = Some((verdict, why, i));
+            worst = Some((outcome, why, i));
         }
     }
-    let Some((verdict, mut message, index)) = worst else {
-        return Judgement::new(Verdict::Unsupported, "nothing was sent", Default::default());
+    let Some((outcome, mut message, index)) = worst else {
+        return Judgement::unsupported("nothing was sent");
     };
+    let verdict = outcome.verdict(level);
     if results.len() > 1 && verdict == Verdict::Ok {
         message = format!(
             "all {} variants {}",
@@ -123,7 +130,7 @@ pub fn judge_each(level: Level, expect: Expect, results: &[(Probe, Answer)]) -> 
             .join("; ");
     }
     let (probe, answer) = &results[index];
-    Judgement::new(verdict, message, answer.observed()).with_delivery(&probe.delivery)
+    Judgement::new(outcome, message, answer.observed()).with_delivery(&probe.delivery)
 }
 
 /// Orders verdicts by how bad they are: OK < INFORMATIONAL < UNSUPPORTED < NON-STRICT <
@@ -228,7 +235,7 @@ mod tests {
             (super::super::probe("c", Delivery::post("c")), status(200)),
         ];
         let j = judge_each(Level::Must, Expect::Reject, &results);
-        assert_eq!(j.verdict, Verdict::Failed);
+        assert_eq!(j.verdict(Level::Must), Verdict::Failed);
         assert!(j.message.starts_with("b: accepted"), "{}", j.message);
         assert_eq!(j.decisive.unwrap().body, b"b");
         assert_eq!(j.observed.status, Some(200));

@@ -17,15 +17,18 @@
 use std::time::Duration;
 
 use super::keyset::{Key, KeySet};
-use super::{Case, Ctx, Expect, Judgement, Kind, Need, Probe, breach, each};
+use super::{
+    Case, Ctx, Expect, Interaction, Judgement, Kind, Need, Outcome, Phase, Probe, Session, each,
+};
 use crate::delivery::Delivery;
-use crate::report::{BugClass, Level, Observed, Verdict};
+use crate::report::{BugClass, Level, Observed};
 use hookspec::Scheme;
 
 /// How many forged deliveries `jwks/refetch-flood` sends.
 pub const FLOOD: usize = 20;
 
-/// A key-set check (see [`Kind::KeySet`]).
+/// A check that changes hookspec's published key set during the run, or reads what its
+/// key server saw (runs alone, after the concurrent cases).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeySetCheck {
     /// `jwks/key-added`.
@@ -42,6 +45,17 @@ pub enum KeySetCheck {
 }
 
 impl KeySetCheck {
+    /// The check's logic.
+    pub fn interaction(self) -> Interaction {
+        match self {
+            Self::KeyAdded => |s| Box::pin(key_added(s)),
+            Self::KeyRemoved => |s| Box::pin(key_removed(s)),
+            Self::RefetchFlood => |s| Box::pin(refetch_flood(s)),
+            Self::DecoyUntouched => |s| Box::pin(super::jwt::decoy_untouched(s)),
+            Self::BodyReplay => |s| Box::pin(super::jwt::body_replay(s)),
+        }
+    }
+
     /// One line for reports.
     pub fn expected(self) -> &'static str {
         match self {
@@ -130,7 +144,122 @@ pub(super) fn keyset_case(
         rule,
         bug_class,
         need: Need::KeySet,
-        kind: Kind::KeySet(check),
+        kind: Kind::Interactive {
+            run: check.interaction(),
+            expected: check.expected(),
+            phase: Phase::Alone,
+        },
+    }
+}
+
+/// The key set of a session. Cases that change it declare [`Need::KeySet`], so the runner
+/// gives them one.
+fn key_set(session: &dyn Session) -> &KeySet {
+    session
+        .keys()
+        .key_set
+        .as_ref()
+        .expect("key-set cases run only with a key set (Need::KeySet)")
+}
+
+/// `jwks/key-added`: publishes a new key, then retries a delivery signed with it.
+async fn key_added(session: &dyn Session) -> Judgement {
+    let ks = key_set(session);
+    let fetched = ks.host.fetch_count();
+    let mut cx = session.plan();
+    ks.publish(&[&ks.primary, &ks.rotation[0], &ks.rotation[1]]);
+    let added = retry(session, &mut cx, ks, &ks.rotation[1]).await;
+    judge_key_added(ks, &added, ks.host.fetch_count().saturating_sub(fetched))
+}
+
+/// `jwks/key-removed`: a delivery by the doomed key, then the key dropped and another
+/// published at the same moment; once that one is accepted (a proven refetch), the doomed
+/// key must be refused.
+async fn key_removed(session: &dyn Session) -> Judgement {
+    let ks = key_set(session);
+    let fetched = ks.host.fetch_count();
+    let mut cx = session.plan();
+    let doomed = &ks.rotation[0];
+    let before = send_signed(
+        session,
+        &mut cx,
+        doomed,
+        "before its removal",
+        Some(Expect::Accept),
+    )
+    .await;
+    ks.publish(&[&ks.primary, &ks.rotation[1], &ks.rotation[2]]);
+    let proof = retry(session, &mut cx, ks, &ks.rotation[2]).await;
+    let after = if proof.accepted() {
+        send_signed(
+            session,
+            &mut cx,
+            doomed,
+            "after its removal",
+            Some(Expect::Reject),
+        )
+        .await
+    } else {
+        (proof.last.clone(), proof.answer.clone())
+    };
+    let fetches = ks.host.fetch_count().saturating_sub(fetched);
+    judge_key_removed(ks, &before, &proof, &after, fetches)
+}
+
+/// `jwks/refetch-flood`: [`FLOOD`] forged deliveries naming unknown keys, counting the
+/// key server's fetches meanwhile.
+async fn refetch_flood(session: &dyn Session) -> Judgement {
+    let ks = key_set(session);
+    let fetched = ks.host.fetch_count();
+    let mut cx = session.plan();
+    let started = std::time::Instant::now();
+    let mut last = None;
+    for n in 0..FLOOD {
+        let p = super::probe(
+            format!("unknown key #{}", n + 1),
+            forged_unknown(&mut cx, n),
+        );
+        session.send(&p, Some(Expect::Reject)).await;
+        last = Some(p.delivery);
+    }
+    let last = last.unwrap_or_else(|| Delivery::post(Vec::new()));
+    judge_flood(
+        ks.host.fetch_count().saturating_sub(fetched),
+        started.elapsed(),
+        &last,
+    )
+}
+
+/// Sends a fresh delivery signed with `key` of the set.
+async fn send_signed(
+    session: &dyn Session,
+    cx: &mut Ctx<'_>,
+    key: &Key,
+    label: &str,
+    expect: Option<Expect>,
+) -> (Probe, super::Answer) {
+    let p = super::probe(format!("{} {label}", key.kid), signed_with(cx, key));
+    let answer = session.send(&p, expect).await;
+    (p, answer)
+}
+
+/// Sends deliveries signed with `key` (each freshly signed) until one is accepted or the
+/// key set's refetch wait is over.
+async fn retry(session: &dyn Session, cx: &mut Ctx<'_>, ks: &KeySet, key: &Key) -> Retried {
+    let started = std::time::Instant::now();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let (last, answer) = send_signed(session, cx, key, "(newly published)", None).await;
+        if answer.is_success() || started.elapsed() + ks.retry_every > ks.refetch_wait {
+            return Retried {
+                last,
+                answer,
+                attempts,
+                elapsed: started.elapsed(),
+            };
+        }
+        session.wait(ks.retry_every).await;
     }
 }
 
@@ -185,11 +314,11 @@ impl Retried {
 }
 
 /// Judges `jwks/key-added`.
-pub fn judge_key_added(level: Level, ks: &KeySet, added: &Retried, fetches: u64) -> Judgement {
+pub fn judge_key_added(ks: &KeySet, added: &Retried, fetches: u64) -> Judgement {
     let observed = with_fetches(added.answer.observed(), fetches);
     if added.accepted() {
         Judgement::new(
-            Verdict::Ok,
+            Outcome::Pass,
             format!(
                 "accepted after {} attempt(s) in {:.1} s; the endpoint fetched the set {fetches} time(s) during the case",
                 added.attempts,
@@ -199,7 +328,7 @@ pub fn judge_key_added(level: Level, ks: &KeySet, added: &Retried, fetches: u64)
         )
     } else {
         Judgement::new(
-            breach(level),
+            Outcome::Breach,
             format!(
                 "a delivery signed with the newly published key {} was still rejected after {} attempt(s) over {:.0} s ({}); the endpoint fetched the set {fetches} time(s): it does not refetch on an unknown key, or caches the set for longer than the wait",
                 ks.rotation[1].kid,
@@ -217,7 +346,6 @@ pub fn judge_key_added(level: Level, ks: &KeySet, added: &Retried, fetches: u64)
 /// its removal, `proof` the one signed with the key published at the same moment (its
 /// acceptance proves a refetch), `after` the doomed key's delivery afterwards.
 pub fn judge_key_removed(
-    level: Level,
     ks: &KeySet,
     before: &(Probe, super::Answer),
     proof: &Retried,
@@ -227,7 +355,7 @@ pub fn judge_key_removed(
     let doomed = &ks.rotation[0].kid;
     if !before.1.is_success() {
         return Judgement::new(
-            breach(level),
+            Outcome::Breach,
             format!(
                 "a delivery signed with {doomed}, published since the start of the run, was rejected ({}) before any rotation",
                 before.1.short()
@@ -238,7 +366,7 @@ pub fn judge_key_removed(
     }
     if !proof.accepted() {
         return Judgement::new(
-            Verdict::Unsupported,
+            Outcome::Unsupported,
             format!(
                 "the endpoint never accepted the key published with the removal ({} after {} attempt(s) over {:.0} s), so it cannot be shown to have refetched the set; see jwks/key-added",
                 proof.answer.short(),
@@ -250,7 +378,7 @@ pub fn judge_key_removed(
     }
     if after.1.is_success() {
         return Judgement::new(
-            breach(level),
+            Outcome::Breach,
             format!(
                 "after refetching the set without {doomed} (a delivery signed with the key published at the same time was accepted), the endpoint still accepted a delivery signed with {doomed} ({})",
                 after.1.short()
@@ -260,7 +388,7 @@ pub fn judge_key_removed(
         .with_delivery(&after.0.delivery);
     }
     Judgement::new(
-        Verdict::Ok,
+        Outcome::Pass,
         format!(
             "accepted before its removal, rejected after the refetch ({})",
             after.1.short()
@@ -270,7 +398,7 @@ pub fn judge_key_removed(
 }
 
 /// Judges `jwks/refetch-flood`: `fetches` set fetches during [`FLOOD`] forged deliveries.
-pub fn judge_flood(level: Level, fetches: u64, elapsed: Duration, last: &Delivery) -> Judgement {
+pub fn judge_flood(fetches: u64, elapsed: Duration, last: &Delivery) -> Judgement {
     let limit = (FLOOD / 4) as u64;
     let message = format!(
         "{FLOOD} deliveries naming unknown keys in {:.1} s made the endpoint fetch the set {fetches} time(s)",
@@ -279,13 +407,13 @@ pub fn judge_flood(level: Level, fetches: u64, elapsed: Duration, last: &Deliver
     let observed = with_fetches(Observed::default(), fetches);
     if fetches > limit {
         Judgement::new(
-            breach(level),
+            Outcome::Breach,
             format!("{message}: more than {limit}; rate-limit refetches (for example at most one per 30 s)"),
             observed,
         )
         .with_delivery(last)
     } else {
-        Judgement::new(Verdict::Ok, message, observed)
+        Judgement::new(Outcome::Pass, message, observed)
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::jwks::{KeySetCheck, keyset_case};
 use super::keyset::{Key, KeySet};
-use super::{Case, Ctx, Expect, Need, Probe, each, probe};
+use super::{Case, Ctx, Expect, Need, Outcome, Probe, each, probe};
 use crate::delivery::Delivery;
 use crate::report::{BugClass, Level};
 use hookspec::jwt;
@@ -541,6 +541,47 @@ pub fn body_replay_pair(cx: &mut Ctx) -> (Delivery, Delivery) {
     (original, replay)
 }
 
+/// `jwt/body-replay`: the token with its own body, then with another body.
+pub(super) async fn body_replay(session: &dyn super::Session) -> super::Judgement {
+    let mut cx = session.plan();
+    let (original, replay) = body_replay_pair(&mut cx);
+    let first = super::probe("the token with its own body", original);
+    let a1 = session.send(&first, None).await;
+    let second = super::probe("the same token with another body", replay);
+    let a2 = session.send(&second, None).await;
+    judge_body_replay(&first, &a1, &second, &a2)
+}
+
+/// `jwt/follows-key-url`: whether the decoy key set, named only by the `jku` / `x5u`
+/// headers of earlier tokens, was ever fetched.
+pub(super) async fn decoy_untouched(session: &dyn super::Session) -> super::Judgement {
+    let ks = session
+        .keys()
+        .key_set
+        .as_ref()
+        .expect("key-set cases run only with a key set (Need::KeySet)");
+    let fetches = ks.host.decoy_fetch_count();
+    if fetches == 0 {
+        super::Judgement::new(
+            super::Outcome::Pass,
+            format!(
+                "the key set named by jku / x5u headers ({}) was never fetched",
+                ks.host.decoy_url()
+            ),
+            crate::report::Observed::default(),
+        )
+    } else {
+        super::Judgement::new(
+            super::Outcome::Breach,
+            format!(
+                "the endpoint fetched the key set named by a token's jku or x5u header ({}) {fetches} time(s): it follows URLs chosen by whoever sends a token",
+                ks.host.decoy_url()
+            ),
+            crate::report::Observed::default(),
+        )
+    }
+}
+
 /// Whether a token's claims segment lacks both binding claims (for messages).
 pub fn is_unbound(token: &str) -> bool {
     token
@@ -559,7 +600,6 @@ pub fn judge_body_replay(
     replay: &Probe,
     second: &super::Answer,
 ) -> super::Judgement {
-    use crate::report::Verdict;
     let message = match (first.is_success(), second.is_success()) {
         (true, true) => format!(
             "accepted with its own body ({}) and with another body ({}): nothing binds this token to the body, as in Google's documented tokens; whoever captures a delivery can resend its token with any body within the token's lifetime and the timestamp window. If the sender binds the body (hookspec's body_sha256), verify it and run with --jwt-body-binding",
@@ -578,6 +618,6 @@ pub fn judge_body_replay(
     };
     let decisive = if first.is_success() { replay } else { original };
     let answer = if first.is_success() { second } else { first };
-    super::Judgement::new(Verdict::Informational, message, answer.observed())
+    super::Judgement::new(Outcome::Measured, message, answer.observed())
         .with_delivery(&decisive.delivery)
 }

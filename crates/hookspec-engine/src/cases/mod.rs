@@ -34,7 +34,8 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::delivery::Delivery;
 use crate::gemini::Event;
-use crate::report::{BugClass, Level, Observed, Verdict};
+pub use crate::judgement::{CaseInfo, Judgement, Outcome};
+use crate::report::{BugClass, Level, Observed};
 use hookspec::Scheme;
 use hookspec::clock::unix_now;
 use hookspec::key::Secret;
@@ -77,21 +78,155 @@ impl Case {
     pub fn expected(&self) -> String {
         match &self.kind {
             Kind::Each { expect, .. } => expect.describe().to_string(),
-            Kind::Window(direction) => direction.expected().to_string(),
-            Kind::Effects { expected, .. } => (*expected).to_string(),
-            Kind::Audit(audit) => audit.expected().to_string(),
-            Kind::KeySet(check) => check.expected().to_string(),
+            Kind::Effects { expected, .. } | Kind::Interactive { expected, .. } => {
+                (*expected).to_string()
+            }
         }
     }
 
-    /// Whether the case sends deliveries whose effects other cases observe, or depends on
-    /// the whole run: such cases run one at a time, after the independent ones.
-    pub fn is_stateful(&self) -> bool {
-        matches!(
-            self.kind,
-            Kind::Effects { .. } | Kind::Audit(_) | Kind::KeySet(_)
-        )
+    /// When the case runs (see [`Phase`]).
+    pub fn phase(&self) -> Phase {
+        match &self.kind {
+            Kind::Each { .. } => Phase::Concurrent,
+            Kind::Effects { .. } => Phase::Alone,
+            Kind::Interactive { phase, .. } => *phase,
+        }
     }
+
+    /// What the case description in a report entry says besides its judgement.
+    pub fn info(&self) -> CaseInfo {
+        CaseInfo {
+            id: self.id.to_string(),
+            family: self.family().to_string(),
+            title: self.title.to_string(),
+            level: self.level,
+            rule: self.rule.to_string(),
+            bug_class: Some(self.bug_class),
+            expected: self.expected(),
+        }
+    }
+
+    /// Runs the case through `session` and judges it. The case holds all of its logic:
+    /// what it plans, how it interacts, how it judges. Its [`Need`] must be met.
+    pub async fn run(&self, session: &dyn Session) -> Judgement {
+        match &self.kind {
+            Kind::Each { plan, expect } => {
+                let probes = plan(&mut session.plan());
+                let mut results = Vec::with_capacity(probes.len());
+                for probe in probes {
+                    let answer = session.send(&probe, Some(*expect)).await;
+                    results.push((probe, answer));
+                }
+                judge::judge_each(self.level, *expect, &results)
+            }
+            Kind::Effects { plan, judge, .. } => {
+                let script = plan(&mut session.plan());
+                match play(session, script).await {
+                    Ok(run) => judge(&run),
+                    Err(why) => {
+                        Judgement::unsupported(format!("the observer could not be read: {why}"))
+                    }
+                }
+            }
+            Kind::Interactive { run, .. } => run(session).await,
+        }
+    }
+}
+
+/// When a case runs in a `check` run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// With the other independent cases, several at a time.
+    Concurrent,
+    /// Alone, after the concurrent cases: its effects are observed, or it changes the
+    /// published key set.
+    Alone,
+    /// Last, alone: it judges every delivery of the run.
+    Last,
+}
+
+/// A boxed future, as [`Session`] and [`Interaction`] return (object-safe async).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// The logic of an interactive case: it drives a [`Session`] and judges what it saw.
+pub type Interaction = for<'a> fn(&'a dyn Session) -> BoxFuture<'a, Judgement>;
+
+/// What the runner gives a case: the endpoint, the observer, the keys, the clock. One
+/// session per case; everything sent through it is logged under the case's id.
+pub trait Session: Send + Sync {
+    /// The id of the case this session runs.
+    fn case(&self) -> &'static str;
+    /// The run's keys (and, for the key-set schemes, hookspec's published key set, which
+    /// a case may change with [`keyset::KeySet::publish`]).
+    fn keys(&self) -> &Keys;
+    /// A planning context for this case: fresh ids, the clock, the keys.
+    fn plan(&self) -> Ctx<'_>;
+    /// Sends one delivery and waits for the answer. `expect` is recorded for the audits
+    /// (`None` for measurements and effect cases).
+    fn send<'a>(&'a self, probe: &'a Probe, expect: Option<Expect>) -> BoxFuture<'a, Answer>;
+    /// Sends `copies` identical copies at once, on separate connections.
+    fn burst<'a>(&'a self, probe: &'a Probe, copies: usize) -> BoxFuture<'a, Vec<Answer>>;
+    /// Reads the observer: effect count per `webhook-id`. `Err` when the endpoint has no
+    /// observer or it could not be read.
+    fn observe(&self) -> BoxFuture<'_, Result<BTreeMap<String, u64>, String>>;
+    /// Every delivery sent in the run so far, by every case, in order.
+    fn log(&self) -> Vec<Sent>;
+    /// Waits (a session may shorten or record waits; a live run sleeps).
+    fn wait(&self, duration: Duration) -> BoxFuture<'_, ()>;
+}
+
+/// Waits between observer reads while an accepted delivery shows no effect yet (an endpoint
+/// may process after acknowledging).
+const EFFECT_POLL: [u64; 4] = [50, 150, 300, 500];
+
+/// Plays an effect script, then reads the observer for the script's ids.
+async fn play(session: &dyn Session, script: Script) -> Result<EffectRun, String> {
+    let mut results = Vec::with_capacity(script.steps.len());
+    for step in script.steps {
+        let started = std::time::Instant::now();
+        let (probe, answers) = match step {
+            Step::Send(probe) => {
+                let answer = session.send(&probe, None).await;
+                (probe, vec![answer])
+            }
+            Step::Burst(probe, copies) => {
+                let answers = session.burst(&probe, copies).await;
+                (probe, answers)
+            }
+        };
+        results.push(StepResult {
+            probe,
+            answers,
+            elapsed: started.elapsed(),
+        });
+    }
+    // Ids that some delivery got a 2xx for should show an effect; give an endpoint that
+    // processes after acknowledging a moment to catch up.
+    let acknowledged: std::collections::BTreeSet<String> = results
+        .iter()
+        .filter(|r| r.answers.iter().any(Answer::is_success))
+        .filter_map(|r| r.probe.delivery.webhook_id())
+        .collect();
+    let mut counts = session.observe().await?;
+    for wait in EFFECT_POLL {
+        if acknowledged
+            .iter()
+            .all(|id| counts.get(id).is_some_and(|&n| n > 0))
+        {
+            break;
+        }
+        session.wait(Duration::from_millis(wait)).await;
+        counts = session.observe().await?;
+    }
+    let effects: BTreeMap<String, u64> = script
+        .observe
+        .iter()
+        .map(|id| (id.clone(), counts.get(id).copied().unwrap_or(0)))
+        .collect();
+    Ok(EffectRun {
+        steps: results,
+        effects,
+    })
 }
 
 /// What a case needs to run; without it the case is `UNSUPPORTED`, with this reason.
@@ -168,9 +303,6 @@ pub enum Kind {
         /// The answer a conformant endpoint gives to each.
         expect: Expect,
     },
-    /// Measure how far in the past (or future) a delivery's timestamp may be and still be
-    /// accepted (bounded binary search).
-    Window(timestamp::Direction),
     /// Deliveries sent in order (or in concurrent bursts), then the observer's effect counts
     /// for the given ids are read and judged.
     Effects {
@@ -181,11 +313,16 @@ pub enum Kind {
         /// What a conformant endpoint does, as one line.
         expected: &'static str,
     },
-    /// A judgement over every delivery of the run (runs last).
-    Audit(Audit),
-    /// A check that changes hookspec's published key set during the run, or reads what
-    /// its key server saw (runs one at a time, after the independent cases).
-    KeySet(jwks::KeySetCheck),
+    /// A case that interacts with the endpoint as it goes (a measured window, a key set
+    /// changed mid-run, an audit of the whole run): its logic drives the [`Session`].
+    Interactive {
+        /// The case's logic.
+        run: Interaction,
+        /// What a conformant endpoint does, as one line.
+        expected: &'static str,
+        /// When it runs.
+        phase: Phase,
+    },
 }
 
 /// The answer a case expects to each of its deliveries.
@@ -217,34 +354,6 @@ impl Expect {
     /// Whether a delivery with this expectation counts as one that must be rejected.
     pub fn is_reject(self) -> bool {
         matches!(self, Self::Reject | Self::RejectStatus)
-    }
-}
-
-/// A judgement over the whole run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audit {
-    /// Every delivery the endpoint rejected had no effect (observer).
-    RejectedNoEffect,
-    /// Every delivery that had to be rejected was answered 400, 401 or 403.
-    RejectionStatuses,
-    /// How fast accepted deliveries were acknowledged.
-    AckLatency,
-}
-
-impl Audit {
-    /// One line for reports.
-    pub fn expected(self) -> &'static str {
-        match self {
-            Self::RejectedNoEffect => {
-                "no delivery that was answered non-2xx was processed (effect count 0)"
-            }
-            Self::RejectionStatuses => {
-                "every delivery that must be rejected is answered 400, 401 or 403"
-            }
-            Self::AckLatency => {
-                "valid deliveries acknowledged well within 15 s (senders time out at 15 to 30 s)"
-            }
-        }
     }
 }
 
@@ -414,46 +523,6 @@ impl Sent {
         }
         ids.retain(|id| !id.is_empty());
         ids
-    }
-}
-
-/// A case's verdict with its evidence.
-#[derive(Debug, Clone)]
-pub struct Judgement {
-    /// The verdict.
-    pub verdict: Verdict,
-    /// Why, as one line.
-    pub message: String,
-    /// What was observed.
-    pub observed: Observed,
-    /// The delivery that decided the verdict (shown as "sent" with a repro command).
-    pub decisive: Option<Delivery>,
-}
-
-impl Judgement {
-    /// A judgement without a decisive delivery.
-    pub fn new(verdict: Verdict, message: impl Into<String>, observed: Observed) -> Self {
-        Self {
-            verdict,
-            message: message.into(),
-            observed,
-            decisive: None,
-        }
-    }
-
-    /// Attaches the decisive delivery.
-    pub fn with_delivery(mut self, delivery: &Delivery) -> Self {
-        self.decisive = Some(delivery.clone());
-        self
-    }
-}
-
-/// The verdict for a breach of a rule at `level`.
-pub fn breach(level: Level) -> Verdict {
-    match level {
-        Level::Must => Verdict::Failed,
-        Level::Should => Verdict::NonStrict,
-        Level::Info => Verdict::Informational,
     }
 }
 
@@ -668,7 +737,7 @@ pub fn applies(case: &Case, scheme: Scheme) -> bool {
         "v1a" => matches!(scheme, Scheme::V1 | Scheme::V1a | Scheme::V1aJwks),
         "jwks" => jwks::applies(case.id, scheme),
         "jwt" => scheme == Scheme::Jwt,
-        _ => scheme == Scheme::V1 || matches!(case.kind, Kind::Audit(_)),
+        _ => scheme == Scheme::V1 || case.phase() == Phase::Last,
     }
 }
 
@@ -870,7 +939,7 @@ mod tests {
         // Under the other schemes, only the run-wide audits of the v1 families remain.
         for case in catalogue_for(Scheme::Jwt) {
             if ["duplicate", "response"].contains(&case.family()) {
-                assert!(matches!(case.kind, Kind::Audit(_)), "{}", case.id);
+                assert_eq!(case.phase(), Phase::Last, "{}", case.id);
             }
         }
     }

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::judge::{is_reject_status, sender_reading};
-use super::{Answer, Audit, Case, Expect, Judgement, Kind, Need, Sent, each, probe};
-use crate::report::{BugClass, Level, Observed, Verdict};
+use super::{Answer, Case, Expect, Judgement, Kind, Need, Outcome, Phase, Sent, each, probe};
+use crate::report::{BugClass, Level, Observed};
 use hookspec::header::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
 
 /// An acknowledgement slower than this makes a sender time out and retry (R17).
@@ -109,7 +109,11 @@ pub fn cases() -> Vec<Case> {
             rule: "R16 (C68): audit over every case that expects a rejection",
             bug_class: MalformedInput,
             need: Need::Nothing,
-            kind: Kind::Audit(Audit::RejectionStatuses),
+            kind: Kind::Interactive {
+                run: |session| Box::pin(async move { judge_rejection_statuses(&session.log()) }),
+                expected: "every delivery that must be rejected is answered 400, 401 or 403",
+                phase: Phase::Last,
+            },
         },
         Case {
             id: "response/ack-latency",
@@ -118,12 +122,16 @@ pub fn cases() -> Vec<Case> {
             rule: "R17 (C69): senders time out after 15 to 30 s; acknowledge before slow work",
             bug_class: BugClass::Delivery,
             need: Need::Nothing,
-            kind: Kind::Audit(Audit::AckLatency),
+            kind: Kind::Interactive {
+                run: |session| Box::pin(async move { judge_ack_latency(&session.log()) }),
+                expected: "valid deliveries acknowledged well within 15 s (senders time out at 15 to 30 s)",
+                phase: Phase::Last,
+            },
         },
     ]
 }
 
-/// Judges [`Audit::RejectionStatuses`] over every delivery that had to be rejected and was.
+/// Judges `response/rejection-statuses` over every delivery that had to be rejected and was.
 pub fn judge_rejection_statuses(log: &[Sent]) -> Judgement {
     let refused: Vec<&Sent> = log
         .iter()
@@ -144,11 +152,15 @@ pub fn judge_rejection_statuses(log: &[Sent]) -> Judgement {
         ..Observed::default()
     };
     if refused.is_empty() {
-        return Judgement::new(Verdict::Ok, "no rejections in this run to audit", observed);
+        return Judgement::new(
+            Outcome::Pass,
+            "no rejections in this run to audit",
+            observed,
+        );
     }
     let Some(first) = offenders.first() else {
         return Judgement::new(
-            Verdict::Ok,
+            Outcome::Pass,
             format!("all {} rejections used 400, 401 or 403", refused.len()),
             observed,
         );
@@ -167,7 +179,7 @@ pub fn judge_rejection_statuses(log: &[Sent]) -> Judgement {
         .map_or("no answer at all: a crash or a hang", sender_reading);
     observed.status = first.answer.code();
     Judgement::new(
-        Verdict::NonStrict,
+        Outcome::NonStrict,
         format!(
             "{} of {} rejections were not 400/401/403 ({}{more}); {reading}",
             offenders.len(),
@@ -179,7 +191,7 @@ pub fn judge_rejection_statuses(log: &[Sent]) -> Judgement {
     .with_delivery(&first.probe.delivery)
 }
 
-/// Judges [`Audit::AckLatency`] over every accepted delivery.
+/// Judges `response/ack-latency` over every accepted delivery.
 pub fn judge_ack_latency(log: &[Sent]) -> Judgement {
     let mut latencies: Vec<Duration> = log
         .iter()
@@ -194,7 +206,7 @@ pub fn judge_ack_latency(log: &[Sent]) -> Judgement {
         .collect();
     if latencies.is_empty() {
         return Judgement::new(
-            Verdict::Informational,
+            Outcome::Measured,
             "no delivery was accepted in this run",
             Observed::default(),
         );
@@ -218,7 +230,7 @@ pub fn judge_ack_latency(log: &[Sent]) -> Judgement {
     };
     if max >= SLOW_ACK {
         Judgement::new(
-            Verdict::NonStrict,
+            Outcome::NonStrict,
             format!(
                 "an acknowledgement took {:.1} s: senders time out and retry at 15 to 30 s",
                 max.as_secs_f64()
@@ -226,7 +238,7 @@ pub fn judge_ack_latency(log: &[Sent]) -> Judgement {
             observed,
         )
     } else {
-        Judgement::new(Verdict::Informational, detail, observed)
+        Judgement::new(Outcome::Measured, detail, observed)
     }
 }
 
@@ -258,30 +270,30 @@ mod tests {
             sent("a/y", Some(200), Some(Expect::Accept)),
             sent("a/i", Some(500), Some(Expect::Either)),
         ];
-        assert_eq!(judge_rejection_statuses(&log).verdict, Verdict::Ok);
+        assert_eq!(judge_rejection_statuses(&log).outcome, Outcome::Pass);
         let mut bad = log.clone();
         bad.push(sent("a/z", Some(500), Some(Expect::Reject)));
         let j = judge_rejection_statuses(&bad);
-        assert_eq!(j.verdict, Verdict::NonStrict);
+        assert_eq!(j.outcome, Outcome::NonStrict);
         assert!(
             j.message.contains("a/z") && j.message.contains("retries on 5xx"),
             "{}",
             j.message
         );
         bad.push(sent("a/w", None, Some(Expect::RejectStatus)));
-        assert_eq!(judge_rejection_statuses(&bad).verdict, Verdict::NonStrict);
+        assert_eq!(judge_rejection_statuses(&bad).outcome, Outcome::NonStrict);
     }
 
     #[test]
     fn latency_is_informational_unless_slow() {
         let log = vec![sent("a/x", Some(200), Some(Expect::Accept))];
-        assert_eq!(judge_ack_latency(&log).verdict, Verdict::Informational);
+        assert_eq!(judge_ack_latency(&log).outcome, Outcome::Measured);
         let mut slow = sent("a/x", Some(200), Some(Expect::Accept));
         slow.answer = Answer::Status {
             code: 200,
             latency: Duration::from_secs(16),
             body: String::new(),
         };
-        assert_eq!(judge_ack_latency(&[slow]).verdict, Verdict::NonStrict);
+        assert_eq!(judge_ack_latency(&[slow]).outcome, Outcome::NonStrict);
     }
 }

@@ -6,9 +6,12 @@
 //! as sent (what a receiver that signs the raw header checks), and signed over the plain
 //! integer (what a receiver that parses leniently and re-serializes checks).
 
-use super::{Case, Ctx, Expect, Judgement, Kind, Need, Probe, each, probe};
+use super::{
+    BoxFuture, Case, Ctx, Expect, Judgement, Kind, Need, Outcome, Phase, Probe, Session, each,
+    probe,
+};
 use crate::delivery::Delivery;
-use crate::report::{BugClass, Level, Verdict};
+use crate::report::{BugClass, Level};
 
 /// The strict profile's tolerance, each way, in seconds.
 pub const TOLERANCE: u64 = 300;
@@ -118,12 +121,12 @@ pub fn judge_window(direction: Direction, window: &Window) -> Judgement {
     observed.detail = Some(format!("{measured}; {} probes", window.probes));
     let (verdict, message) = if !window.fresh_accepted {
         (
-            Verdict::Informational,
+            Outcome::Measured,
             "not measurable: a fresh, valid delivery was rejected".to_string(),
         )
     } else if window.min_rejected.is_none() {
         (
-            Verdict::Failed,
+            Outcome::MustBreach,
             format!(
                 "no freshness check: a delivery signed {} s {} was accepted",
                 w,
@@ -132,7 +135,7 @@ pub fn judge_window(direction: Direction, window: &Window) -> Judgement {
         )
     } else if w > direction.hard_limit() {
         (
-            Verdict::Failed,
+            Outcome::MustBreach,
             format!(
                 "window of {w} s {}: more than {} s lets captured deliveries be replayed",
                 direction.word(),
@@ -141,7 +144,7 @@ pub fn judge_window(direction: Direction, window: &Window) -> Judgement {
         )
     } else if w > TOLERANCE + SKEW_ALLOWANCE {
         (
-            Verdict::NonStrict,
+            Outcome::NonStrict,
             format!(
                 "window of {w} s {}, wider than the strict profile's {TOLERANCE} s",
                 direction.word()
@@ -149,12 +152,12 @@ pub fn judge_window(direction: Direction, window: &Window) -> Judgement {
         )
     } else {
         (
-            Verdict::Informational,
+            Outcome::Measured,
             format!("window of {w} s {}", direction.word()),
         )
     };
     let mut j = Judgement::new(verdict, message, observed);
-    if verdict != Verdict::Informational || window.min_rejected.is_none() {
+    if verdict != Outcome::Measured || window.min_rejected.is_none() {
         j.decisive = window.widest.clone();
     }
     j
@@ -356,8 +359,62 @@ fn window(id: &'static str, direction: Direction, title: &'static str, rule: &'s
         rule,
         bug_class: BugClass::Freshness,
         need: Need::Nothing,
-        kind: Kind::Window(direction),
+        kind: Kind::Interactive {
+            run: match direction {
+                Direction::Past => past_window,
+                Direction::Future => future_window,
+            },
+            expected: direction.expected(),
+            phase: Phase::Concurrent,
+        },
     }
+}
+
+fn past_window(session: &dyn Session) -> BoxFuture<'_, Judgement> {
+    Box::pin(async move { judge_window(Direction::Past, &measure(session, Direction::Past).await) })
+}
+
+fn future_window(session: &dyn Session) -> BoxFuture<'_, Judgement> {
+    Box::pin(async move {
+        judge_window(
+            Direction::Future,
+            &measure(session, Direction::Future).await,
+        )
+    })
+}
+
+/// Measures the window in one direction: a fresh delivery, then galloping and bisection on
+/// the skew (see [`next_probe`]).
+pub async fn measure(session: &dyn Session, direction: Direction) -> Window {
+    let mut cx = session.plan();
+    let fresh = probe("skew 0 s", cx.valid());
+    let answer = session.send(&fresh, None).await;
+    let mut window = Window {
+        max_accepted: 0,
+        min_rejected: None,
+        fresh_accepted: answer.is_success(),
+        probes: 1,
+        widest: None,
+        widest_answer: None,
+    };
+    if !window.fresh_accepted {
+        return window;
+    }
+    while let Some(skew) = next_probe(window.max_accepted, window.min_rejected) {
+        let ts = direction.apply(cx.now(), skew);
+        let label = format!("skew {skew} s");
+        let probe = probe(label, cx.valid_at(ts, cx.body()));
+        let answer = session.send(&probe, None).await;
+        window.probes += 1;
+        if answer.is_success() {
+            window.max_accepted = skew;
+            window.widest = Some(probe.delivery);
+            window.widest_answer = Some(answer);
+        } else {
+            window.min_rejected = Some(skew);
+        }
+    }
+    window
 }
 
 /// A delivery with timestamp header `ts` exactly, signed over that text.
@@ -508,21 +565,21 @@ mod tests {
 
     #[test]
     fn window_judgement_thresholds() {
-        let v = |d, max, rej| judge_window(d, &window(max, rej)).verdict;
-        assert_eq!(v(Direction::Past, 300, Some(301)), Verdict::Informational);
-        assert_eq!(v(Direction::Past, 305, Some(306)), Verdict::Informational);
-        assert_eq!(v(Direction::Past, 600, Some(601)), Verdict::NonStrict);
-        assert_eq!(v(Direction::Past, 86_400, Some(86_401)), Verdict::NonStrict);
-        assert_eq!(v(Direction::Past, 90_000, Some(90_001)), Verdict::Failed);
-        assert_eq!(v(Direction::Future, 3600, Some(3601)), Verdict::NonStrict);
-        assert_eq!(v(Direction::Future, 7200, Some(7201)), Verdict::Failed);
-        assert_eq!(v(Direction::Future, PROBE_LIMIT, None), Verdict::Failed);
+        let v = |d, max, rej| judge_window(d, &window(max, rej)).outcome;
+        assert_eq!(v(Direction::Past, 300, Some(301)), Outcome::Measured);
+        assert_eq!(v(Direction::Past, 305, Some(306)), Outcome::Measured);
+        assert_eq!(v(Direction::Past, 600, Some(601)), Outcome::NonStrict);
+        assert_eq!(v(Direction::Past, 86_400, Some(86_401)), Outcome::NonStrict);
+        assert_eq!(
+            v(Direction::Past, 90_000, Some(90_001)),
+            Outcome::MustBreach
+        );
+        assert_eq!(v(Direction::Future, 3600, Some(3601)), Outcome::NonStrict);
+        assert_eq!(v(Direction::Future, 7200, Some(7201)), Outcome::MustBreach);
+        assert_eq!(v(Direction::Future, PROBE_LIMIT, None), Outcome::MustBreach);
         let mut w = window(0, Some(60));
         w.fresh_accepted = false;
-        assert_eq!(
-            judge_window(Direction::Past, &w).verdict,
-            Verdict::Informational
-        );
+        assert_eq!(judge_window(Direction::Past, &w).outcome, Outcome::Measured);
     }
 
     #[test]

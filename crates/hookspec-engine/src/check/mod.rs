@@ -12,6 +12,7 @@
 //! Independent cases run concurrently (`concurrency` at a time); cases whose effects are
 //! observed run one at a time afterwards; audits over the whole run come last.
 
+mod builder;
 pub mod export;
 pub mod http;
 pub mod observer;
@@ -19,6 +20,10 @@ pub mod replay;
 pub mod repro;
 mod runner;
 pub mod select;
+
+pub use builder::{
+    Check, DEFAULT_REFETCH_WAIT, EMBEDDED_AUDIENCE, EMBEDDED_ISSUER, Finished, Started,
+};
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -109,6 +114,26 @@ pub enum CheckError {
     /// TLS could not be set up.
     #[error("cannot set up TLS: {0}")]
     Tls(String),
+    /// These case patterns matched no case of the scheme's catalogue.
+    #[error("no case matches {} (see hookspec check --list)", .0.join(", "))]
+    NoCaseMatches(Vec<String>),
+    /// A `v1a` run without the signing key whose public key the endpoint trusts.
+    #[error("--scheme v1a needs --signing-key whsk_… (the endpoint trusts its whpk_ public key)")]
+    NoSigningKey,
+    /// A key-set run against a URL without an address to serve the key set on.
+    #[error(
+        "the key-set schemes need --jwks-listen ADDR: hookspec serves its keys at http://ADDR/.well-known/jwks.json, and the endpoint must be configured with that URL"
+    )]
+    NoJwksListen,
+    /// A `jwt` run against a URL without the audience the endpoint accepts.
+    #[error("--scheme jwt needs --jwt-audience AUD (the audience the endpoint accepts)")]
+    NoJwtAudience,
+    /// hookspec's key set could not be generated or served.
+    #[error(transparent)]
+    KeySet(#[from] crate::cases::keyset::KeySetError),
+    /// The embedded reference receiver could not be started.
+    #[error("cannot start the embedded receiver: {0}")]
+    Embedded(String),
 }
 
 impl CheckError {
@@ -120,13 +145,24 @@ impl CheckError {
             Self::Unreachable { .. } => "unreachable",
             Self::Observer { .. } => "observer_unusable",
             Self::Tls(_) => "tls_setup",
+            Self::NoCaseMatches(_) => "no_case_matches",
+            Self::NoSigningKey => "no_signing_key",
+            Self::NoJwksListen => "no_jwks_listen",
+            Self::NoJwtAudience => "no_jwt_audience",
+            Self::KeySet(e) => e.code(),
+            Self::Embedded(_) => "embedded_receiver",
         }
     }
 
     /// The exit code: 2 for configuration errors, 3 when the target or the tool failed.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::InvalidUrl { .. } | Self::NoSecret => crate::exit::USAGE,
+            Self::InvalidUrl { .. }
+            | Self::NoSecret
+            | Self::NoCaseMatches(_)
+            | Self::NoSigningKey
+            | Self::NoJwksListen
+            | Self::NoJwtAudience => crate::exit::USAGE,
             _ => crate::exit::FAILURE,
         }
     }

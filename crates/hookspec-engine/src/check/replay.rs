@@ -20,7 +20,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::cases::Answer;
 use crate::delivery::Delivery;
-use crate::report::{CaseResult, Level, Observed, Report, Verdict};
+use crate::judgement::{CaseInfo, Judgement, Outcome};
+use crate::report::{CaseResult, Level, Report};
 use crate::serve::{LogSink, ServeConfig};
 use crate::vectors::render::RenderError;
 use crate::vectors::{Expected, TestGroup, TestVector, VectorFile, request_at};
@@ -243,17 +244,7 @@ impl GroupKeys {
 fn unsupported_all(scheme: &str, tests: &[&TestVector], why: &str) -> Vec<CaseResult> {
     tests
         .iter()
-        .map(|t| {
-            result(
-                scheme,
-                t,
-                Verdict::Unsupported,
-                why.to_string(),
-                Observed::default(),
-                None,
-                0,
-            )
-        })
+        .map(|t| result(scheme, t, Judgement::unsupported(why), None, Duration::ZERO))
         .collect()
 }
 
@@ -267,45 +258,31 @@ async fn send_all(
     for test in tests {
         let started = Instant::now();
         let mut attempts = 0;
-        let (delivery, answer, verdict, message) = loop {
+        let (delivery, answer, outcome, message) = loop {
             let rendered_at = unix_now();
             let delivery = match render(test) {
                 Ok(delivery) => delivery,
-                Err(why) => break (None, None, Verdict::Unsupported, why),
+                Err(why) => break (None, None, Outcome::Unsupported, why),
             };
             let answer = target.send(&delivery, timeout).await;
-            let (verdict, message) = judge(test.result, &answer);
+            let (outcome, message) = judge(test.result, &answer);
             attempts += 1;
             // A stalled exchange (two clock seconds or more between rendering and the
             // answer) can carry a vector across the edge of the ±300 s window, which is
             // not the endpoint's fault: such a failure is sent once more, freshly rendered.
             let stalled = unix_now().saturating_sub(rendered_at) >= 2;
-            if verdict != Verdict::Failed || !stalled || attempts == 2 {
-                break (Some(delivery), Some(answer), verdict, message);
+            if outcome != Outcome::MustBreach || !stalled || attempts == 2 {
+                break (Some(delivery), Some(answer), outcome, message);
             }
         };
         let (Some(delivery), Some(answer)) = (delivery, answer) else {
-            results.push(result(
-                scheme,
-                test,
-                verdict,
-                message,
-                Observed::default(),
-                None,
-                0,
-            ));
+            let judgement = Judgement::plain(outcome, message);
+            results.push(result(scheme, test, judgement, None, Duration::ZERO));
             continue;
         };
-        let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        results.push(result(
-            scheme,
-            test,
-            verdict,
-            message,
-            answer.observed(),
-            Some(delivery.describe()),
-            elapsed,
-        ));
+        let judgement = Judgement::new(outcome, message, answer.observed());
+        let sent = Some(delivery.describe());
+        results.push(result(scheme, test, judgement, sent, started.elapsed()));
     }
     Ok(results)
 }
@@ -338,22 +315,22 @@ fn render(test: &TestVector) -> Result<Delivery, String> {
     Ok(delivery)
 }
 
-fn judge(expected: Expected, answer: &Answer) -> (Verdict, String) {
+fn judge(expected: Expected, answer: &Answer) -> (Outcome, String) {
     let accepted = answer.is_success();
     let what = answer.short();
     match (expected, accepted) {
-        (Expected::Valid, true) => (Verdict::Ok, format!("accepted ({what})")),
+        (Expected::Valid, true) => (Outcome::Pass, format!("accepted ({what})")),
         (Expected::Valid, false) => (
-            Verdict::Failed,
+            Outcome::MustBreach,
             format!("a valid delivery was not accepted ({what})"),
         ),
-        (Expected::Invalid, false) => (Verdict::Ok, format!("rejected ({what})")),
+        (Expected::Invalid, false) => (Outcome::Pass, format!("rejected ({what})")),
         (Expected::Invalid, true) => (
-            Verdict::Failed,
+            Outcome::MustBreach,
             format!("an invalid delivery was accepted ({what})"),
         ),
         (Expected::Acceptable, _) => (
-            Verdict::Informational,
+            Outcome::Measured,
             format!(
                 "{} ({what}); the strict profile leaves this to the receiver",
                 if accepted { "accepted" } else { "rejected" }
@@ -365,11 +342,9 @@ fn judge(expected: Expected, answer: &Answer) -> (Verdict, String) {
 fn result(
     scheme: &str,
     test: &TestVector,
-    verdict: Verdict,
-    message: String,
-    observed: Observed,
+    judgement: Judgement,
     sent: Option<String>,
-    duration_ms: u64,
+    elapsed: Duration,
 ) -> CaseResult {
     let expected = match test.result {
         Expected::Valid => "accepted (2xx)".to_string(),
@@ -379,7 +354,7 @@ fn result(
         ),
         Expected::Acceptable => "either (the strict profile leaves the choice)".to_string(),
     };
-    CaseResult {
+    let info = CaseInfo {
         id: case_id(scheme, test),
         family: scheme.to_string(),
         title: test.comment.clone(),
@@ -390,12 +365,7 @@ fn result(
         },
         rule: format!("vector flags: {}", test.flags.join(", ")),
         bug_class: None,
-        verdict,
         expected,
-        observed,
-        message,
-        sent,
-        repro: None,
-        duration_ms,
-    }
+    };
+    judgement.into_result(info, sent, elapsed)
 }

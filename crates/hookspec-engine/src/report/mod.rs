@@ -320,6 +320,18 @@ impl Report {
             .filter(|c| c.verdict.is_finding(self.strict))
     }
 
+    /// Panics, listing the findings as the terminal report shows them, unless the run is
+    /// conformant: for gating a Rust test suite on a [`crate::check::Check`] run.
+    #[track_caller]
+    pub fn assert_conformant(&self) {
+        if self.findings().next().is_some() {
+            panic!(
+                "the target is not conformant:\n{}",
+                terminal::render_findings(self)
+            );
+        }
+    }
+
     /// Exit code without a baseline: 0 conformant, 1 findings.
     pub fn exit_code(&self) -> u8 {
         if self.findings().next().is_some() {

@@ -41,6 +41,24 @@ pub fn render(report: &Report, color: bool) -> String {
     out
 }
 
+/// Only the findings of a report (the cases that fail it), each with its evidence, and the
+/// summary line: what [`Report::assert_conformant`] shows.
+pub fn render_findings(report: &Report) -> String {
+    let mut out = String::new();
+    for case in report.findings() {
+        let _ = writeln!(
+            out,
+            "  {}  {:<40} {}",
+            paint(case.verdict, false),
+            case.id,
+            case.title
+        );
+        evidence(&mut out, case);
+    }
+    let _ = writeln!(out, "{}", report.summary);
+    out
+}
+
 fn evidence(out: &mut String, case: &CaseResult) {
     let _ = writeln!(out, "      why:      {}", case.message);
     if let Some(sent) = &case.sent {

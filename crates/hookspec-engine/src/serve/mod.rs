@@ -36,6 +36,7 @@ mod auth;
 mod dedup;
 mod jwks;
 mod log;
+mod reference;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -51,6 +52,7 @@ pub use auth::{AsyncAuthenticate, AuthFuture, Authenticate, Authenticated, Rejec
 pub use dedup::{Admission, DEFAULT_TTL, DedupStore, MIN_TTL, PRUNE_INTERVAL_SECS};
 pub use jwks::{JwksAuthenticator, status_for_jwks};
 pub use log::{DeliveryOutcome, DeliveryRecord, LogSink};
+pub use reference::{LOOPBACK_ANY, spawn_embedded, trust};
 
 use hookspec::verify::Verifier;
 

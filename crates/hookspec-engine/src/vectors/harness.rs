@@ -275,25 +275,26 @@ pub fn to_cases(
     files: &[VectorFile],
     repro_prefix: &str,
 ) -> Vec<crate::report::CaseResult> {
-    use crate::report::{CaseResult, Level, Observed, Verdict as V};
+    use crate::judgement::{CaseInfo, Judgement, Outcome};
+    use crate::report::{Level, Observed};
     report
         .outcomes
         .iter()
         .map(|o| {
-            let (verdict, message) = match (&o.verdict, o.expected) {
+            let (outcome, message) = match (&o.verdict, o.expected) {
                 (Verdict::Agree, Expected::Acceptable) => (
-                    V::Informational,
+                    Outcome::Measured,
                     format!(
                         "the strict profile leaves the choice; the implementation chose: {}",
                         o.got()
                     ),
                 ),
-                (Verdict::Agree, _) => (V::Ok, "agrees".to_string()),
+                (Verdict::Agree, _) => (Outcome::Pass, "agrees".to_string()),
                 (Verdict::Diverge, _) => (
-                    V::Failed,
+                    Outcome::MustBreach,
                     format!("diverges: expected {}, got {}", o.want(), o.got()),
                 ),
-                (Verdict::Unsupported(reason), _) => (V::Unsupported, reason.clone()),
+                (Verdict::Unsupported(reason), _) => (Outcome::Unsupported, reason.clone()),
             };
             let bug_class = o.flags.iter().find_map(|flag| {
                 files
@@ -302,7 +303,7 @@ pub fn to_cases(
                     .and_then(|f| f.notes.get(flag))
                     .and_then(|note| bug_class(&note.bug_type))
             });
-            CaseResult {
+            let info = CaseInfo {
                 id: format!("{}/tc_{}", o.scheme, o.tc_id),
                 family: o.scheme.clone(),
                 title: o.comment.clone(),
@@ -313,17 +314,15 @@ pub fn to_cases(
                 },
                 rule: format!("strict profile, flags: {}", o.flags.join(", ")),
                 bug_class,
-                verdict,
                 expected: o.want(),
-                observed: Observed {
-                    detail: Some(o.got()),
-                    ..Observed::default()
-                },
-                message,
-                sent: None,
-                repro: Some(format!("{repro_prefix} --only {}:{}", o.scheme, o.tc_id)),
-                duration_ms: u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX),
-            }
+            };
+            let observed = Observed {
+                detail: Some(o.got()),
+                ..Observed::default()
+            };
+            let mut judgement = Judgement::new(outcome, message, observed);
+            judgement.repro = Some(format!("{repro_prefix} --only {}:{}", o.scheme, o.tc_id));
+            judgement.into_result(info, None, o.duration)
         })
         .collect()
 }

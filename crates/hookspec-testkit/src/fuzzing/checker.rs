@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::codec::{Reader, Writer};
 use hookspec_engine::cases::judge::{is_reject_status, judge_each, judge_one, severity};
-use hookspec_engine::cases::{Answer, Expect, Probe, breach};
+use hookspec_engine::cases::{Answer, Expect, Outcome, Probe};
 use hookspec_engine::check::http::parse_head;
 use hookspec_engine::delivery::Delivery;
 use hookspec_engine::report::{Level, Verdict};
@@ -243,13 +243,13 @@ pub fn judge(data: &[u8]) {
         let want = match expect {
             Expect::Either => Verdict::Informational,
             Expect::Accept if ok => Verdict::Ok,
-            Expect::Accept => breach(level),
-            Expect::Reject if ok => breach(level),
+            Expect::Accept => Outcome::Breach.verdict(level),
+            Expect::Reject if ok => Outcome::Breach.verdict(level),
             Expect::Reject => Verdict::Ok,
             Expect::RejectStatus if ok => Verdict::Failed,
             Expect::RejectStatus => match answer.code() {
                 Some(code) if is_reject_status(code) => Verdict::Ok,
-                _ => breach(level),
+                _ => Outcome::Breach.verdict(level),
             },
         };
         assert_eq!(verdict, want, "{level:?} {expect:?} {answer:?}: {why}");
@@ -278,12 +278,12 @@ pub fn judge(data: &[u8]) {
     let judgement = judge_each(level, expect, &results);
     assert!(!judgement.message.is_empty());
     let Some(worst) = verdicts.iter().map(|v| severity(*v)).max() else {
-        assert_eq!(judgement.verdict, Verdict::Unsupported);
+        assert_eq!(judgement.verdict(level), Verdict::Unsupported);
         assert!(judgement.decisive.is_none());
         return;
     };
-    assert_eq!(severity(judgement.verdict), worst);
-    assert_ne!(judgement.verdict, Verdict::Unsupported);
+    assert_eq!(severity(judgement.verdict(level)), worst);
+    assert_ne!(judgement.verdict(level), Verdict::Unsupported);
     let first = verdicts
         .iter()
         .position(|v| severity(*v) == worst)

@@ -39,9 +39,9 @@ pub(super) fn per_attempt(
         ));
     }
     let (kind, found) = if !breaches.is_empty() {
-        (Kind::Breach, breaches)
+        (Outcome::Breach, breaches)
     } else if !non_strict.is_empty() {
-        (Kind::NonStrict, non_strict)
+        (Outcome::NonStrict, non_strict)
     } else {
         return Judgement::pass(format!("all {judged} {what} conform"));
     };
@@ -50,11 +50,11 @@ pub(super) fn per_attempt(
     } else {
         String::new()
     };
-    Judgement::new(
+    Judgement::plain(
         kind,
         format!("{} of {judged} {what}: {}{more}", found.len(), found[0]),
     )
-    .detail(found.into_iter().take(3).collect::<Vec<_>>().join("; "))
+    .with_detail(found.into_iter().take(3).collect::<Vec<_>>().join("; "))
 }
 
 pub(super) fn headers_present(a: &AttemptRecord) -> Check {
@@ -250,15 +250,15 @@ pub(super) fn signature_verifies(view: &View<'_>, config: &ListenConfig) -> Judg
             "all {judged} attempts verify with the given keys{skipped_note}"
         ));
     };
-    let mut judgement = Judgement::new(
-        Kind::Breach,
+    let mut judgement = Judgement::plain(
+        Outcome::Breach,
         format!(
             "{} of {judged} attempts do not verify over the bytes received: {}: {why}{skipped_note}",
             failures.len(),
             who(first)
         ),
     )
-    .detail(format!(
+    .with_detail(format!(
         "{} bytes of {}; webhook-signature {}",
         first.body.len(),
         first

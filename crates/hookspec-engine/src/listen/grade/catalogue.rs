@@ -22,6 +22,21 @@ pub struct CaseDef {
     pub expected: &'static str,
 }
 
+impl CaseDef {
+    /// What a report says about this case besides its judgement.
+    pub fn info(&self) -> crate::judgement::CaseInfo {
+        crate::judgement::CaseInfo {
+            id: self.id.to_string(),
+            family: "sender".to_string(),
+            title: self.title.to_string(),
+            level: self.level,
+            rule: self.rule.to_string(),
+            bug_class: Some(self.bug_class),
+            expected: self.expected.to_string(),
+        }
+    }
+}
+
 const fn case(
     id: &'static str,
     title: &'static str,

@@ -27,8 +27,8 @@ pub(super) fn retry_schedule(view: &View<'_>) -> Judgement {
             format!("{when} ({})", answer(a))
         })
         .collect();
-    Judgement::new(
-        Kind::Measured,
+    Judgement::plain(
+        Outcome::Measured,
         format!(
             "webhook-id {}: {} attempts; {} event(s) retried",
             shown_key(event.ids[0]),
@@ -36,7 +36,7 @@ pub(super) fn retry_schedule(view: &View<'_>) -> Judgement {
             retried.len()
         ),
     )
-    .detail(format!("measured: {}", schedule.join(", ")))
+    .with_detail(format!("measured: {}", schedule.join(", ")))
 }
 
 pub(super) fn attempt_timeout(view: &View<'_>) -> Judgement {
@@ -83,17 +83,17 @@ pub(super) fn attempt_timeout(view: &View<'_>) -> Judgement {
     } else {
         "outside the spec's recommended 15 to 30 s"
     };
-    Judgement::new(
-        Kind::Measured,
+    Judgement::plain(
+        Outcome::Measured,
         format!("{} held attempt(s): {verdict}", held.len()),
     )
-    .detail(parts.join("; "))
+    .with_detail(parts.join("; "))
 }
 
 pub(super) fn concurrency(view: &View<'_>) -> Judgement {
     let detail = format!("max in flight: {}", view.rec.max_in_flight);
-    Judgement::new(
-        Kind::Measured,
+    Judgement::plain(
+        Outcome::Measured,
         format!(
             "at most {} attempt(s) in flight at once, over {} attempts and {} event(s)",
             view.rec.max_in_flight,
@@ -101,5 +101,5 @@ pub(super) fn concurrency(view: &View<'_>) -> Judgement {
             view.events.len()
         ),
     )
-    .detail(detail)
+    .with_detail(detail)
 }

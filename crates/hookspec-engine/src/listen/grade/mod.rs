@@ -23,7 +23,8 @@ use std::time::Duration;
 use super::ListenConfig;
 use super::record::{AttemptEnd, AttemptRecord, Recording};
 use super::script::Step;
-use crate::report::{CaseResult, Level, Observed, Verdict};
+use crate::judgement::{Judgement, Outcome};
+use crate::report::CaseResult;
 use hookspec::header::{
     HeaderValue, SignatureEntry, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, is_valid_id,
     parse_timestamp, signature_entries, single_value,
@@ -40,85 +41,8 @@ pub fn grade(recording: &Recording, config: &ListenConfig) -> Vec<CaseResult> {
     let view = View::new(recording);
     CATALOGUE
         .iter()
-        .map(|def| {
-            let judgement = judge(def.id, &view, config);
-            judgement.into_result(def)
-        })
+        .map(|def| judge(def.id, &view, config).into_result(def.info(), None, Duration::ZERO))
         .collect()
-}
-
-/// What a judge decided, before the level turns a breach into a verdict.
-#[derive(Debug)]
-enum Kind {
-    Pass,
-    /// Breaks the case's rule: FAILED for MUST, NON-STRICT for SHOULD.
-    Breach,
-    /// Breaks only the strict profile.
-    NonStrict,
-    Measured,
-    Unsupported,
-}
-
-#[derive(Debug)]
-struct Judgement {
-    kind: Kind,
-    message: String,
-    observed: Observed,
-    repro: Option<String>,
-}
-
-impl Judgement {
-    fn new(kind: Kind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-            observed: Observed::default(),
-            repro: None,
-        }
-    }
-
-    fn pass(message: impl Into<String>) -> Self {
-        Self::new(Kind::Pass, message)
-    }
-
-    fn unsupported(message: impl Into<String>) -> Self {
-        Self::new(Kind::Unsupported, message)
-    }
-
-    fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.observed.detail = Some(detail.into());
-        self
-    }
-
-    fn status(mut self, status: Option<u16>) -> Self {
-        self.observed.status = status;
-        self
-    }
-
-    fn into_result(self, def: &CaseDef) -> CaseResult {
-        let verdict = match (self.kind, def.level) {
-            (Kind::Pass, _) => Verdict::Ok,
-            (Kind::Breach, Level::Must) => Verdict::Failed,
-            (Kind::Breach, Level::Should) | (Kind::NonStrict, _) => Verdict::NonStrict,
-            (Kind::Breach, Level::Info) | (Kind::Measured, _) => Verdict::Informational,
-            (Kind::Unsupported, _) => Verdict::Unsupported,
-        };
-        CaseResult {
-            id: def.id.to_string(),
-            family: "sender".to_string(),
-            title: def.title.to_string(),
-            level: def.level,
-            rule: def.rule.to_string(),
-            bug_class: Some(def.bug_class),
-            verdict,
-            expected: def.expected.to_string(),
-            observed: self.observed,
-            message: self.message,
-            sent: None,
-            repro: self.repro,
-            duration_ms: 0,
-        }
-    }
 }
 
 fn judge(id: &str, view: &View<'_>, config: &ListenConfig) -> Judgement {

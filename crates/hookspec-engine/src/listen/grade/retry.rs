@@ -30,14 +30,14 @@ pub(super) fn retry_same_id(view: &View<'_>) -> Judgement {
             })
             .collect();
         let changed = view.events.iter().filter(|e| e.ids.len() > 1).count();
-        return Judgement::new(
-            Kind::Breach,
+        return Judgement::plain(
+            Outcome::Breach,
             format!(
                 "the webhook-id changed on retry: an identical body arrived under a new id while a failure for the old id was outstanding ({} ids for one event; {changed} event(s) affected); receivers will process it as new events",
                 event.ids.len()
             ),
         )
-        .detail(changes.into_iter().take(3).collect::<Vec<_>>().join("; "));
+        .with_detail(changes.into_iter().take(3).collect::<Vec<_>>().join("; "));
     }
     let retried = view
         .events
@@ -66,8 +66,8 @@ pub(super) fn retry_same_body(view: &View<'_>) -> Judgement {
             }
             compared += 1;
             if a.body != first.body {
-                return Judgement::new(
-                    Kind::Breach,
+                return Judgement::plain(
+                    Outcome::Breach,
                     format!(
                         "{} carried a different body than attempt 1 of its id ({} bytes, then {} bytes)",
                         who(a),
@@ -75,7 +75,7 @@ pub(super) fn retry_same_body(view: &View<'_>) -> Judgement {
                         a.body.len()
                     ),
                 )
-                .detail(format!(
+                .with_detail(format!(
                     "first difference at byte {}",
                     first_difference(&first.body, &a.body)
                 ));
@@ -104,8 +104,8 @@ pub(super) fn retry_fresh_timestamp(view: &View<'_>) -> Judgement {
         for pair in stamped.windows(2) {
             let ((a, ta), (b, tb)) = (pair[0], pair[1]);
             if tb < ta {
-                return Judgement::new(
-                    Kind::Breach,
+                return Judgement::plain(
+                    Outcome::Breach,
                     format!(
                         "{} carried timestamp {tb}, older than the {ta} of {}",
                         who(b),
@@ -124,8 +124,8 @@ pub(super) fn retry_fresh_timestamp(view: &View<'_>) -> Judgement {
             }
             judged += 1;
             if tb - t0 < need {
-                return Judgement::new(
-                    Kind::Breach,
+                return Judgement::plain(
+                    Outcome::Breach,
                     format!(
                         "{} arrived {} after {} but its timestamp is only {} s later ({t0} then {tb}): the timestamp is not renewed per attempt",
                         who(b),
@@ -134,7 +134,7 @@ pub(super) fn retry_fresh_timestamp(view: &View<'_>) -> Judgement {
                         tb - t0
                     ),
                 )
-                .detail(format!("webhook-timestamp {t0} then {tb}"));
+                .with_detail(format!("webhook-timestamp {t0} then {tb}"));
             }
         }
     }
@@ -166,8 +166,8 @@ pub(super) fn retry_fresh_signature(view: &View<'_>) -> Judgement {
             if a.header(WEBHOOK_SIGNATURE).is_some()
                 && a.header(WEBHOOK_SIGNATURE) == b.header(WEBHOOK_SIGNATURE)
             {
-                return Judgement::new(
-                    Kind::Breach,
+                return Judgement::plain(
+                    Outcome::Breach,
                     format!(
                         "{} has a new timestamp but the signature of the attempt before it",
                         who(b)
@@ -203,8 +203,8 @@ pub(super) fn retry_after_failure(view: &View<'_>) -> Judgement {
                     .end
                     .at()
                     .map_or(Duration::ZERO, |end| view.rec.stopped.saturating_sub(end));
-                return Judgement::new(
-                    Kind::Breach,
+                return Judgement::plain(
+                    Outcome::Breach,
                     format!(
                         "{} got {} and was not retried within {} (until the listener stopped; raise --duration if the sender's backoff is longer)",
                         who(a),
@@ -212,7 +212,7 @@ pub(super) fn retry_after_failure(view: &View<'_>) -> Judgement {
                         secs(waited)
                     ),
                 )
-                .status(a.status());
+                .with_status(a.status());
             }
         }
     }
@@ -238,8 +238,8 @@ pub(super) fn no_retry_after(view: &View<'_>, ends: fn(Step) -> bool, what: &str
             .iter()
             .find(|b| b.followed_redirect || b.body == done.body || !done.step.is_success())
         {
-            return Judgement::new(
-                Kind::Breach,
+            return Judgement::plain(
+                Outcome::Breach,
                 format!(
                     "{} arrived {} {} was answered {}",
                     who(extra),
@@ -248,7 +248,7 @@ pub(super) fn no_retry_after(view: &View<'_>, ends: fn(Step) -> bool, what: &str
                     answer(done)
                 ),
             )
-            .status(done.status());
+            .with_status(done.status());
         }
         let quiet = view.rec.stopped.saturating_sub(done_at);
         watched = Some(watched.map_or(quiet, |w| w.min(quiet)));
@@ -296,8 +296,8 @@ pub(super) fn backoff_grows(view: &View<'_>) -> Judgement {
             compared += 1;
             if d2.as_secs_f64() < d1.as_secs_f64() * GROWTH {
                 let all: Vec<String> = delays.iter().map(|(d, _)| secs(*d)).collect();
-                return Judgement::new(
-                    Kind::Breach,
+                return Judgement::plain(
+                    Outcome::Breach,
                     format!(
                         "the delay before {} ({}) is not longer than the one before it ({})",
                         who(b),
@@ -305,7 +305,7 @@ pub(super) fn backoff_grows(view: &View<'_>) -> Judgement {
                         secs(d1)
                     ),
                 )
-                .detail(format!("delays after failures: {}", all.join(", ")));
+                .with_detail(format!("delays after failures: {}", all.join(", ")));
             }
         }
     }
@@ -334,8 +334,8 @@ pub(super) fn retry_after_honoured(view: &View<'_>) -> Judgement {
             judged += 1;
             let delay = b.arrived.saturating_sub(end);
             if delay + RETRY_AFTER_SLACK < wait {
-                return Judgement::new(
-                    Kind::Breach,
+                return Judgement::plain(
+                    Outcome::Breach,
                     format!(
                         "{} came {} after {} asked to wait {}",
                         who(b),
@@ -344,7 +344,7 @@ pub(super) fn retry_after_honoured(view: &View<'_>) -> Judgement {
                         secs(wait)
                     ),
                 )
-                .status(a.status());
+                .with_status(a.status());
             }
         }
     }
@@ -377,14 +377,14 @@ pub(super) fn redirect_not_followed(view: &View<'_>) -> Judgement {
                 format!(" {} the answer", after(followed.arrived, r.end.at())),
             )
         });
-        return Judgement::new(
-            Kind::Breach,
+        return Judgement::plain(
+            Outcome::Breach,
             format!(
                 "the sender followed {what}: {} {}{when}",
                 followed.method, followed.path
             ),
         )
-        .status(redirected.and_then(|r| r.status()));
+        .with_status(redirected.and_then(|r| r.status()));
     }
     let redirects = view
         .rec
@@ -410,8 +410,8 @@ pub(super) fn event_ids_distinct(view: &View<'_>) -> Judgement {
         let mut delivered: Option<&AttemptRecord> = None;
         for a in group.iter().filter(|a| !a.followed_redirect) {
             if let Some(done) = delivered.filter(|d| d.body != a.body) {
-                return Judgement::new(
-                    Kind::Breach,
+                return Judgement::plain(
+                    Outcome::Breach,
                     format!(
                         "webhook-id {} was delivered ({}) and then reused for a different body ({})",
                         shown_key(&a.key),
@@ -419,7 +419,7 @@ pub(super) fn event_ids_distinct(view: &View<'_>) -> Judgement {
                         who(a)
                     ),
                 )
-                .detail(format!(
+                .with_detail(format!(
                     "{} bytes, then {} bytes",
                     done.body.len(),
                     a.body.len()

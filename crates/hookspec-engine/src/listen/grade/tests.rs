@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::listen::script::Script;
+use crate::report::Verdict;
 use hookspec::Secret;
 use hookspec::sign::Signer;
 use hookspec::verify::Verifier;
