@@ -3,7 +3,6 @@
 
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -12,9 +11,10 @@ use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 use hookspec_engine::listen::{
     self, AttemptEnd, JwksKeys, ListenConfig, Listener, Notice, Recording, Script, Step, StopReason,
 };
-use hookspec_engine::report::{Report, json, junit, terminal};
+use hookspec_engine::report::{Report, terminal};
 
 use super::keys::TrustedKeys;
+use super::report_args::ReportArgs;
 use super::{Failure, Outcome, parse_duration};
 
 /// Arguments of `hookspec listen`.
@@ -56,12 +56,8 @@ pub struct Args {
     /// Fail the run on NON-STRICT findings too.
     #[arg(long)]
     strict: bool,
-    /// Write the JSON report to FILE.
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
-    /// Write a JUnit XML report to FILE.
-    #[arg(long, value_name = "FILE")]
-    junit: Option<PathBuf>,
+    #[command(flatten)]
+    reports: ReportArgs,
 }
 
 /// Runs `hookspec listen`.
@@ -157,22 +153,7 @@ pub fn run(args: Args) -> Outcome {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         print!("{}", terminal::render(&report, color));
     }
-    if let Some(path) = &args.json {
-        json::write(&report, path).map_err(|e| {
-            Failure::tool(format!(
-                "cannot write the JSON report {}: {e}",
-                path.display()
-            ))
-        })?;
-    }
-    if let Some(path) = &args.junit {
-        junit::write(&report, path).map_err(|e| {
-            Failure::tool(format!(
-                "cannot write the JUnit report {}: {e}",
-                path.display()
-            ))
-        })?;
-    }
+    args.reports.write(&report)?;
     if recording.attempts.is_empty() {
         return Err(Failure::tool(format!(
             "no delivery arrived at {url} within {}",

@@ -5,6 +5,7 @@ mod check;
 mod keygen;
 mod keys;
 mod listen;
+mod report_args;
 mod send;
 mod serve;
 mod sign;

@@ -1,16 +1,13 @@
 //! `hookspec serve`: run the reference receiver until Ctrl-C.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use hookspec::Scheme;
 use hookspec::{JwksVerifier, Verifier};
 use hookspec_engine::exit;
-use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
-use hookspec_engine::serve::{
-    DEFAULT_OBSERVE_PATH, JwksAuthenticator, ServeConfig, ServeError, spawn,
-};
+use hookspec_engine::jwks_cache::CachePolicy;
+use hookspec_engine::serve::{DEFAULT_OBSERVE_PATH, ServeConfig, ServeError, spawn};
 
 use super::keys::TrustedKeys;
 use super::{Failure, Outcome, parse_duration};
@@ -169,8 +166,6 @@ fn config(args: &Args) -> Result<ServeConfig, Failure> {
         );
     }
     let policy = CachePolicy::default().min_refetch_interval(g.jwks_refetch_interval);
-    let cache = JwksCache::new(url, policy)
-        .map_err(|e| Failure::usage(format!("--jwks: {e} [{}]", e.code())))?;
     let mut verifier = JwksVerifier::new()
         .tolerance(args.tolerance)
         .svix_aliases(!args.no_svix_aliases)
@@ -183,9 +178,8 @@ fn config(args: &Args) -> Result<ServeConfig, Failure> {
     if let Some(issuer) = &g.jwt_issuer {
         verifier = verifier.issuer(issuer.clone());
     }
-    Ok(ServeConfig::with_async_authenticator(
-        JwksAuthenticator::new(Arc::new(cache), verifier),
-    ))
+    ServeConfig::from_key_set(url, policy, verifier)
+        .map_err(|e| Failure::usage(format!("--jwks: {e} [{}]", e.code())))
 }
 
 /// Runs `hookspec serve`.

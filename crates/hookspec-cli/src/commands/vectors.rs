@@ -8,12 +8,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use clap::Subcommand;
 use hookspec_engine::exit;
-use hookspec_engine::report::{self, Report};
+use hookspec_engine::report::Report;
 use hookspec_engine::vectors::adapter::AdapterProcess;
 use hookspec_engine::vectors::harness::{self, Builtin, Clock, HarnessError, Implementation};
 use hookspec_engine::vectors::protocol::Request;
 use hookspec_engine::vectors::{VectorFile, corpus, reference};
 
+use super::report_args::ReportArgs;
 use super::{Failure, Outcome, parse_duration};
 
 /// Arguments of `hookspec vectors`.
@@ -62,12 +63,8 @@ struct CheckArgs {
     /// Only this test (repeatable), as `SCHEME:TCID`, e.g. `v1:42`.
     #[arg(long, value_name = "SCHEME:TCID", value_parser = parse_only)]
     only: Vec<(String, u32)>,
-    /// Write the JSON report here.
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
-    /// Write a JUnit XML report here.
-    #[arg(long, value_name = "FILE")]
-    junit: Option<PathBuf>,
+    #[command(flatten)]
+    reports: ReportArgs,
     /// How long the adapter may take to answer one vector.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     timeout: Duration,
@@ -192,14 +189,7 @@ fn check(args: CheckArgs) -> Outcome {
         harness::to_cases(&outcome, &files, &repro),
         started.elapsed(),
     );
-    if let Some(path) = &args.json {
-        report::json::write(&report, path)
-            .map_err(|e| Failure::tool(format!("cannot write {}: {e}", path.display())))?;
-    }
-    if let Some(path) = &args.junit {
-        std::fs::write(path, report::junit::render(&report))
-            .map_err(|e| Failure::tool(format!("cannot write {}: {e}", path.display())))?;
-    }
+    args.reports.write(&report)?;
     Ok(if outcome.divergences().next().is_some() {
         exit::FINDINGS
     } else {

@@ -22,12 +22,11 @@ use crate::cases::Answer;
 use crate::delivery::Delivery;
 use crate::judgement::{CaseInfo, Judgement, Outcome};
 use crate::report::{CaseResult, Level, Report};
-use crate::serve::{LogSink, ServeConfig};
+use crate::serve::{ServeConfig, spawn_embedded};
 use crate::vectors::render::RenderError;
 use crate::vectors::{Expected, TestGroup, TestVector, VectorFile, request_at};
 use hookspec::clock::unix_now;
 use hookspec::key::{LengthPolicy, PublicKey, Secret};
-use hookspec::verify::Verifier;
 
 use super::CheckError;
 use super::http::Target;
@@ -133,23 +132,13 @@ async fn replay_group(
             send_all(&target, scheme, tests, replay.timeout).await
         }
         ReplayTarget::Embedded => {
-            let mut verifier = Verifier::new();
-            for secret in &keys.secrets {
-                verifier = verifier.with_secret(secret.clone());
-            }
-            for key in &keys.public_keys {
-                verifier = verifier.with_public_key(*key);
-            }
-            let config = ServeConfig::new(verifier)
-                .addr(([127, 0, 0, 1], 0).into())
-                .log(LogSink::Off);
-            let server =
-                crate::serve::spawn(config)
-                    .await
-                    .map_err(|e| CheckError::Unreachable {
-                        url: "embedded reference receiver".into(),
-                        why: e.to_string(),
-                    })?;
+            let config = ServeConfig::trusting(&keys.secrets, &keys.public_keys);
+            let server = spawn_embedded(config)
+                .await
+                .map_err(|e| CheckError::Unreachable {
+                    url: "embedded reference receiver".into(),
+                    why: e.to_string(),
+                })?;
             let target = Target::parse(&server.base_url())?;
             let results = send_all(&target, scheme, tests, replay.timeout).await;
             let _ = server.shutdown().await;
@@ -175,11 +164,9 @@ async fn replay_key_set_group(
         why,
     };
     let host =
-        crate::jwks_host::spawn_document(([127, 0, 0, 1], 0).into(), document.to_string(), 300)
+        crate::jwks_host::spawn_document(crate::serve::LOOPBACK_ANY, document.to_string(), 300)
             .await
             .map_err(|e| unreachable(e.to_string()))?;
-    let cache = crate::jwks_cache::JwksCache::new(&host.url(), Default::default())
-        .map_err(|e| unreachable(e.to_string()))?;
     // A file of another scheme carrying a key set accepts nothing: every vector then
     // fails loudly instead of being judged under the wrong scheme.
     let only = hookspec::Scheme::parse(scheme).unwrap_or(hookspec::Scheme::V1);
@@ -190,13 +177,9 @@ async fn replay_key_set_group(
     if let Some(issuer) = &group.jwt_issuer {
         verifier = verifier.issuer(issuer.clone());
     }
-    let config = ServeConfig::with_async_authenticator(crate::serve::JwksAuthenticator::new(
-        std::sync::Arc::new(cache),
-        verifier,
-    ))
-    .addr(([127, 0, 0, 1], 0).into())
-    .log(LogSink::Off);
-    let server = crate::serve::spawn(config)
+    let config = ServeConfig::from_key_set(&host.url(), Default::default(), verifier)
+        .map_err(|e| unreachable(e.to_string()))?;
+    let server = spawn_embedded(config)
         .await
         .map_err(|e| unreachable(e.to_string()))?;
     let target = Target::parse(&server.base_url())?;

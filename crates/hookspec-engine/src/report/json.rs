@@ -1,8 +1,20 @@
 //! The JSON report (`--json FILE`): [`Report`] serialized as documented in the README.
 
-use std::path::Path;
+use super::{Format, Report};
 
-use super::Report;
+/// The JSON format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json;
+
+impl Format for Json {
+    fn name(&self) -> &'static str {
+        "JSON"
+    }
+
+    fn render(&self, report: &Report) -> String {
+        render(report)
+    }
+}
 
 /// Renders the report as pretty JSON with a trailing newline.
 pub fn render(report: &Report) -> String {
@@ -10,9 +22,4 @@ pub fn render(report: &Report) -> String {
         serde_json::to_string_pretty(report).expect("the report model always serializes");
     text.push('\n');
     text
-}
-
-/// Writes the report to `path`.
-pub fn write(report: &Report, path: &Path) -> std::io::Result<()> {
-    std::fs::write(path, render(report))
 }

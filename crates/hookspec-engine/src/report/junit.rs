@@ -4,12 +4,25 @@
 //! message; `UNSUPPORTED` is skipped; other verdicts pass, with the message in system-out.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report as JUnitReport, TestCase, TestCaseStatus, TestSuite};
 
-use super::{CaseResult, Report, Verdict};
+use super::{CaseResult, Format, Report, Verdict};
+
+/// The JUnit XML format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Junit;
+
+impl Format for Junit {
+    fn name(&self) -> &'static str {
+        "JUnit"
+    }
+
+    fn render(&self, report: &Report) -> String {
+        render(report)
+    }
+}
 
 /// Renders the report as JUnit XML.
 pub fn render(report: &Report) -> String {
@@ -70,11 +83,6 @@ fn test_case(case: &CaseResult, strict: bool) -> TestCase {
     test.set_time(Duration::from_millis(case.duration_ms));
     test.set_system_out(summary);
     test
-}
-
-/// Writes the report to `path`.
-pub fn write(report: &Report, path: &Path) -> std::io::Result<()> {
-    std::fs::write(path, render(report))
 }
 
 #[cfg(test)]

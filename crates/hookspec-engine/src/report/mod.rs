@@ -11,11 +11,31 @@ pub mod junit;
 pub mod terminal;
 
 use std::fmt;
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 use crate::exit;
+
+pub use json::Json;
+pub use junit::Junit;
+pub use terminal::Terminal;
+
+/// A report format: `check`, `listen` and `vectors check` write every format through this
+/// one trait. Formats only render; they never judge.
+pub trait Format {
+    /// The format's name in messages (`JSON`, `JUnit`).
+    fn name(&self) -> &'static str;
+
+    /// The whole report in this format.
+    fn render(&self, report: &Report) -> String;
+
+    /// Writes the report to `path`.
+    fn write(&self, report: &Report, path: &Path) -> std::io::Result<()> {
+        std::fs::write(path, self.render(report))
+    }
+}
 
 /// The judgement of one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -5,7 +5,24 @@
 
 use std::fmt::Write as _;
 
-use super::{CaseResult, Report, Verdict};
+use super::{CaseResult, Format, Report, Verdict};
+
+/// The terminal format; `color` adds ANSI colours to the verdicts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Terminal {
+    /// Whether to colour the verdicts.
+    pub color: bool,
+}
+
+impl Format for Terminal {
+    fn name(&self) -> &'static str {
+        "terminal"
+    }
+
+    fn render(&self, report: &Report) -> String {
+        render(report, self.color)
+    }
+}
 
 /// Renders the report; `color` adds ANSI colours to the verdicts.
 pub fn render(report: &Report, color: bool) -> String {
