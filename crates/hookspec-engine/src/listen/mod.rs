@@ -3,7 +3,7 @@
 //! The listener hosts a receiver that answers each attempt of each `webhook-id` as a
 //! response script says (`503,503,200`, `timeout,200`, `429:retry-after=2,200`, `410`,
 //! `301,200`, …), records every attempt byte for byte, and when the run is over turns the
-//! record into graded cases (family `sender/…`, see [`grade::CATALOGUE`]): the headers and
+//! record into graded cases (family `sender/…`: each case of [`grade::CATALOGUE`] holds its judge): the headers and
 //! signature of every attempt, the behaviour across the attempts of one event (same id and
 //! body, fresh timestamp and signature, retries after failures only, growing delays,
 //! `Retry-After`, `410`, redirects), and across events (distinct ids), plus measurements.

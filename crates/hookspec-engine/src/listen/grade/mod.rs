@@ -41,53 +41,15 @@ pub fn grade(recording: &Recording, config: &ListenConfig) -> Vec<CaseResult> {
     let view = View::new(recording);
     CATALOGUE
         .iter()
-        .map(|def| judge(def.id, &view, config).into_result(def.info(), None, Duration::ZERO))
-        .collect()
-}
-
-fn judge(id: &str, view: &View<'_>, config: &ListenConfig) -> Judgement {
-    if view.rec.attempts.is_empty() {
-        return Judgement::unsupported("no delivery arrived");
-    }
-    match id {
-        "sender/headers-present" => per_attempt(view, "attempts", headers_present),
-        "sender/id-valid" => per_attempt(view, "attempts with a webhook-id", id_valid),
-        "sender/timestamp-grammar" => {
-            per_attempt(view, "attempts with a webhook-timestamp", timestamp_grammar)
-        }
-        "sender/timestamp-current" => per_attempt(view, "attempts with a timestamp", |a| {
-            timestamp_current(a, config.tolerance)
-        }),
-        "sender/signature-list-parses" => {
-            per_attempt(view, "attempts with a webhook-signature", |a| {
-                signature_list(a, config.jwks.is_some())
-            })
-        }
-        "sender/signature-verifies" => signature_verifies(view, config),
-        "sender/content-type" => per_attempt(view, "attempts", content_type),
-        "sender/method-post" => per_attempt(view, "attempts", |a| {
-            if a.method == "POST" {
-                Check::Pass
+        .map(|def| {
+            let judgement = if recording.attempts.is_empty() {
+                Judgement::unsupported("no delivery arrived")
             } else {
-                Check::Breach(format!("{} was a {} request", who(a), a.method))
-            }
-        }),
-        "sender/retry-same-id" => retry_same_id(view),
-        "sender/retry-same-body" => retry_same_body(view),
-        "sender/retry-fresh-timestamp" => retry_fresh_timestamp(view),
-        "sender/retry-fresh-signature" => retry_fresh_signature(view),
-        "sender/retry-after-failure" => retry_after_failure(view),
-        "sender/no-retry-after-success" => no_retry_after(view, Step::is_success, "a 2xx"),
-        "sender/backoff-grows" => backoff_grows(view),
-        "sender/retry-after-honoured" => retry_after_honoured(view),
-        "sender/no-retry-after-gone" => no_retry_after(view, Step::is_gone, "410 Gone"),
-        "sender/redirect-not-followed" => redirect_not_followed(view),
-        "sender/event-ids-distinct" => event_ids_distinct(view),
-        "sender/retry-schedule" => retry_schedule(view),
-        "sender/attempt-timeout" => attempt_timeout(view),
-        "sender/concurrency" => concurrency(view),
-        _ => Judgement::unsupported("unknown case"),
-    }
+                (def.judge)(&view, config)
+            };
+            judgement.into_result(def.info(), None, Duration::ZERO)
+        })
+        .collect()
 }
 
 /// The record arranged for grading.
