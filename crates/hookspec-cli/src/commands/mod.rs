@@ -8,6 +8,7 @@ mod listen;
 mod report_args;
 mod send;
 mod serve;
+mod shell;
 mod sign;
 mod vectors;
 mod verify;
@@ -22,7 +23,7 @@ use hookspec_engine::exit;
 /// hookspec: prove whether webhook software handles signed deliveries correctly.
 #[derive(Debug, Parser)]
 #[command(name = "hookspec", version, about, long_about = None, propagate_version = true)]
-struct Cli {
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -46,6 +47,10 @@ enum Command {
     Vectors(vectors::Args),
     /// Run the reference receiver: verify, deduplicate, and expose the observer endpoint.
     Serve(serve::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(shell::CompletionsArgs),
+    /// Print the man page (roff): `hookspec man > hookspec.1`.
+    Man(shell::ManArgs),
 }
 
 /// A failure that ends the command with a one-line message and an exit code.
@@ -94,6 +99,8 @@ pub fn main() -> ExitCode {
         Command::Listen(args) => listen::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Check(args) => check::run(args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

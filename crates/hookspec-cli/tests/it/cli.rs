@@ -737,3 +737,46 @@ fn keygen_prints_usable_keys() {
         .verify_at(&hdrs, B, N)
         .unwrap();
 }
+
+#[test]
+fn completions_are_printed_for_every_shell() {
+    for (shell, marker) in [
+        ("bash", "_hookspec()"),
+        ("zsh", "#compdef hookspec"),
+        ("fish", "complete -c hookspec"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[hookspec]"),
+    ] {
+        let out = hookspec().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(marker), "{shell} script lacks {marker:?}");
+        // Every subcommand and a flag deep in one are completed.
+        for word in ["check", "listen", "vectors", "observe"] {
+            assert!(text.contains(word), "{shell} script lacks {word}");
+        }
+    }
+    let out = hookspec().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}
+
+#[test]
+fn the_man_page_covers_every_subcommand() {
+    let out = hookspec().arg("man").output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let roff = String::from_utf8(out.stdout).unwrap();
+    assert!(roff.contains(".TH hookspec 1"), "{}", &roff[..200]);
+    for sub in [
+        "sign", "verify", "send", "listen", "keygen", "check", "vectors", "serve",
+    ] {
+        assert!(
+            roff.contains(&format!(".TH hookspec-{sub} 1")),
+            "no page for {sub}"
+        );
+    }
+    assert!(roff.contains("observe"), "flags are documented");
+}
