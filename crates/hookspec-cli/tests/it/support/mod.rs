@@ -8,7 +8,9 @@
 pub mod gemini_receivers;
 pub mod http;
 pub mod json;
+pub mod process;
 pub mod receivers;
+pub mod server;
 
 #[cfg(test)]
 mod sanity;
