@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::support::http::{Answer, client, now, observed, post};
 use crate::support::process::{Announces, interrupt, spawn_serving};
+use crate::support::readme::{readme, section, table_rows};
 
 const AUD: &str = "https://receiver.example/gemini";
 
@@ -794,10 +795,11 @@ mod checker {
 
     use super::*;
     use crate::support::gemini_receivers::{GeminiFlaw, GeminiKeys, spawn_gemini_flawed};
+    use crate::support::in_process::run_check;
     use hookspec::Scheme;
     use hookspec_engine::cases::keyset::{JwtSettings, KeySet};
     use hookspec_engine::cases::{Keys, catalogue_for};
-    use hookspec_engine::check::{self, Config};
+    use hookspec_engine::check;
     use hookspec_engine::report::{Level, Report, Verdict};
 
     const ISS: &str = "https://issuer.example";
@@ -826,22 +828,8 @@ mod checker {
     }
 
     async fn run(keys: Keys, url: &str, observe: &str) -> Report {
-        let scheme = keys.scheme();
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            url: url.to_string(),
-            keys,
-            observe: Some(observe.to_string()),
-            strict: true,
-            cases: catalogue_for(scheme),
-            concurrency: 4,
-            timeout: Duration::from_secs(30),
-            repro_dir: Some(dir.path().to_path_buf()),
-            target_label: None,
-        };
-        check::run(config, &|_| {})
-            .await
-            .expect("the run completes")
+        let cases = catalogue_for(keys.scheme());
+        run_check(url, keys, Some(observe), true, cases).await
     }
 
     fn failed(report: &Report) -> Vec<&str> {
@@ -1150,20 +1138,13 @@ mod checker {
 
     #[test]
     fn the_readme_gemini_table_matches_the_catalogue() {
-        let readme = std::fs::read_to_string(concat!(root!(), "/README.md")).unwrap();
-        let section = readme
-            .split("### Checking an endpoint for each scheme")
-            .nth(1)
-            .and_then(|s| s.split("**Rotation.**").next())
-            .expect("the Gemini check section");
-        let rows: Vec<(&str, &str)> = section
-            .lines()
-            .filter_map(|l| l.strip_prefix("| `"))
-            .filter_map(|l| {
-                let (id, rest) = l.split_once("` | ")?;
-                Some((id, rest.split(" | ").next()?))
-            })
-            .collect();
+        let readme = readme();
+        let section = section(
+            &readme,
+            "### Checking an endpoint for each scheme",
+            "**Rotation.**",
+        );
+        let rows = table_rows(section);
         let mut cases: Vec<(&str, &str)> = vec![("v1a/v1-hmac-public-key", "MUST")];
         cases.extend(
             hookspec_engine::cases::catalogue()

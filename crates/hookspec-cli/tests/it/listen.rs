@@ -16,6 +16,7 @@ use hookspec_engine::report::{CaseResult, Verdict};
 use hookspec_engine::send::{Message, RetryPolicy, deliver};
 
 use crate::support::process::{Announces, Serving, spawn_serving};
+use crate::support::reports::ReportFiles;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const BODY: &[u8] = br#"{"type":"invoice.paid","amount":100}"#;
@@ -461,9 +462,17 @@ async fn following_a_redirect_is_caught() {
 // ---------------------------------------------------------------------------------------
 // The command line: exit codes, the report, one-line errors.
 
-/// Starts `hookspec listen ARGS` on a free port; returns the child, its URL, and a thread
-/// that collects its standard error.
-fn spawn_listen(args: &[&str]) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
+/// `hookspec listen` running, as [`spawn_listen`] started it.
+struct Listening {
+    child: std::process::Child,
+    /// Where it listens.
+    url: String,
+    /// Collects its standard error.
+    stderr: std::thread::JoinHandle<String>,
+}
+
+/// Starts `hookspec listen KEY_ARGS ARGS` on a free port.
+fn spawn_listen(key_args: &[&str], args: &[&str]) -> Listening {
     let Serving {
         child,
         url,
@@ -472,10 +481,11 @@ fn spawn_listen(args: &[&str]) -> (std::process::Child, String, std::thread::Joi
     } = spawn_serving(
         Command::new(BIN)
             .args(["listen", "--addr", "127.0.0.1:0"])
+            .args(key_args)
             .args(args),
         Announces::OnStderr,
     );
-    let rest = std::thread::spawn(move || {
+    let stderr = std::thread::spawn(move || {
         let mut text = first_line;
         for line in rest.lines() {
             text.push_str(&line.unwrap());
@@ -483,7 +493,34 @@ fn spawn_listen(args: &[&str]) -> (std::process::Child, String, std::thread::Joi
         }
         text
     });
-    (child, url, rest)
+    Listening { child, url, stderr }
+}
+
+impl Listening {
+    /// Waits for the run to end: its exit code, standard output and standard error.
+    fn finish(self) -> (Option<i32>, String, String) {
+        let output = self.child.wait_with_output().unwrap();
+        let stderr = self.stderr.join().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        (output.status.code(), stdout, stderr)
+    }
+}
+
+/// Ends a run after one event (and a short grace), with a generous safety net.
+const ONE_EVENT: [&str; 6] = [
+    "--expect-events",
+    "1",
+    "--grace",
+    "200ms",
+    "--duration",
+    "30s",
+];
+
+/// Whether the report on `stdout` has a line with `verdict` for `case`.
+fn reported(stdout: &str, verdict: &str, case: &str) -> bool {
+    stdout
+        .lines()
+        .any(|l| l.contains(verdict) && l.contains(case))
 }
 
 /// `hookspec send URL KEY_ARGS EXTRA` with BODY in a file.
@@ -502,12 +539,8 @@ fn run_send(url: &str, key_args: &[&str], extra: &[&str]) -> std::process::Outpu
 
 #[test]
 fn cli_grades_hookspec_send_exit_0_with_a_json_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("report.json");
-    let junit = dir.path().join("report.xml");
-    let (child, url, stderr) = spawn_listen(&[
-        "--secret",
-        SECRET,
+    let reports = ReportFiles::new();
+    let run = [
         "--respond",
         "503,200",
         "--expect-events",
@@ -516,17 +549,16 @@ fn cli_grades_hookspec_send_exit_0_with_a_json_report() {
         "300ms",
         "--duration",
         "30s",
-        "--json",
-        json.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-    ]);
-    let sent = run_send(&url, &["--secret", SECRET], &["--backoff", "100ms"]);
+    ];
+    let listening = spawn_listen(&["--secret", SECRET], &[&run[..], &reports.args()].concat());
+    let sent = run_send(
+        &listening.url,
+        &["--secret", SECRET],
+        &["--backoff", "100ms"],
+    );
     assert!(sent.status.success(), "{sent:?}");
-    let output = child.wait_with_output().unwrap();
-    let stderr = stderr.join().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = listening.finish();
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     // One line per attempt on stderr.
     assert!(
         stderr.contains("#1 ") && stderr.contains("-> 503"),
@@ -537,52 +569,33 @@ fn cli_grades_hookspec_send_exit_0_with_a_json_report() {
         "{stderr}"
     );
     assert!(stdout.contains("sender/retry-after-failure"), "{stdout}");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = reports.json();
     assert_eq!(report["command"], "listen");
     assert_eq!(report["summary"]["FAILED"], 0);
     let cases = report["cases"].as_array().unwrap();
     assert_eq!(cases.len(), hookspec_engine::listen::grade::CATALOGUE.len());
-    assert!(
-        std::fs::read_to_string(&junit)
-            .unwrap()
-            .contains("sender/signature-verifies")
-    );
+    assert!(reports.junit().contains("sender/signature-verifies"));
     assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
 }
 
 #[test]
 fn cli_exits_1_when_the_sender_signs_with_another_key() {
-    let (child, url, stderr) = spawn_listen(&[
-        "--secret",
-        SECRET,
-        "--expect-events",
-        "1",
-        "--grace",
-        "200ms",
-        "--duration",
-        "30s",
-    ]);
+    let listening = spawn_listen(&["--secret", SECRET], &ONE_EVENT);
     let other = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-    let _ = run_send(&url, &["--secret", other], &[]);
-    let output = child.wait_with_output().unwrap();
-    let stderr = stderr.join().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    let _ = run_send(&listening.url, &["--secret", other], &[]);
+    let (code, stdout, stderr) = listening.finish();
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert!(
-        stdout
-            .lines()
-            .any(|l| l.contains("FAILED") && l.contains("sender/signature-verifies")),
+        reported(&stdout, "FAILED", "sender/signature-verifies"),
         "{stdout}"
     );
 }
 
 #[test]
 fn cli_exits_3_when_no_delivery_arrives() {
-    let (child, _url, stderr) = spawn_listen(&["--secret", SECRET, "--duration", "300ms"]);
-    let output = child.wait_with_output().unwrap();
-    let stderr = stderr.join().unwrap();
-    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let listening = spawn_listen(&["--secret", SECRET], &["--duration", "300ms"]);
+    let (code, _, stderr) = listening.finish();
+    assert_eq!(code, Some(3), "{stderr}");
     assert!(stderr.contains("no delivery arrived"), "{stderr}");
 }
 
@@ -713,25 +726,13 @@ fn serve_json(body: String) -> String {
 fn cli_fetches_the_jwks_and_grades_a_v1a_sender() {
     let key = ed25519(7);
     let jwks_url = serve_json(key_set(&key).to_json());
-    let (child, url, _stderr) = spawn_listen(&[
-        "--jwks",
-        &jwks_url,
-        "--expect-events",
-        "1",
-        "--grace",
-        "200ms",
-        "--duration",
-        "30s",
-    ]);
-    let sent = run_send(&url, &["--signing-key", &key.to_whsk()], &[]);
+    let listening = spawn_listen(&["--jwks", &jwks_url], &ONE_EVENT);
+    let sent = run_send(&listening.url, &["--signing-key", &key.to_whsk()], &[]);
     assert!(sent.status.success(), "{sent:?}");
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let (code, stdout, _) = listening.finish();
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(
-        stdout
-            .lines()
-            .any(|l| l.contains("OK") && l.contains("sender/signature-verifies")),
+        reported(&stdout, "OK", "sender/signature-verifies"),
         "{stdout}"
     );
 }

@@ -10,13 +10,12 @@
 //! reference statuses, an id store acting once per id. The flaws that accept forgeries are
 //! fallbacks after the reference refused, so genuine deliveries still pass.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit as _, Mac as _};
@@ -26,7 +25,9 @@ use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 use hookspec_engine::serve::{status_for, status_for_jwks};
 use serde_json::Value;
 
-use super::server::{FlawedReceiver, Store, Stored, header_id, spawn_receiver};
+use super::server::{
+    FlawedReceiver, Receiving, Refusal, answer, header_id, spawn_receiver, webhook_headers,
+};
 
 /// One flaw, and the behaviour it gives the receiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,11 +107,7 @@ pub async fn spawn_gemini_flawed(flaw: GeminiFlaw, keys: GeminiKeys) -> FlawedRe
             )
         }
     };
-    let state = Arc::new(Flawed {
-        flaw,
-        auth,
-        store: Mutex::default(),
-    });
+    let state = Flawed { flaw, auth };
     spawn_receiver(state, deliver).await
 }
 
@@ -122,29 +119,17 @@ enum Auth {
 struct Flawed {
     flaw: GeminiFlaw,
     auth: Auth,
-    store: Mutex<Store>,
 }
 
-impl Stored for Flawed {
-    fn store(&self) -> &Mutex<Store> {
-        &self.store
-    }
-}
-
-type Refusal = (StatusCode, &'static str);
-
-async fn deliver(State(state): State<Arc<Flawed>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn deliver(State(state): Receiving<Flawed>, headers: HeaderMap, body: Bytes) -> Response {
     let now = hookspec::clock::unix_now();
-    match state.authenticate(&headers, &body, now).await {
-        Ok(id) => {
-            let mut store = state.store.lock().unwrap();
-            if store.seen.insert(id.clone()) {
-                store.act(&id);
-            }
-            (StatusCode::OK, "ok\n").into_response()
+    let result = state.authenticate(&headers, &body, now).await.map(|id| {
+        let mut store = state.store.lock().unwrap();
+        if store.seen.insert(id.clone()) {
+            store.act(&id);
         }
-        Err((status, code)) => (status, format!("rejected: {code}\n")).into_response(),
-    }
+    });
+    answer(result)
 }
 
 impl Flawed {
@@ -214,11 +199,7 @@ impl Flawed {
 
 /// A `v1` entry equal to HMAC-SHA256(public key bytes, `id.timestamp.body`).
 fn hmac_with_public_key(headers: &HeaderMap, body: &[u8], key: &PublicKey) -> bool {
-    let (Some(id), Some(ts), Some(signatures)) = (
-        headers.get(header::WEBHOOK_ID),
-        headers.get(header::WEBHOOK_TIMESTAMP),
-        headers.get(header::WEBHOOK_SIGNATURE),
-    ) else {
+    let Some((id, ts, signatures)) = webhook_headers(headers) else {
         return false;
     };
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("any key");

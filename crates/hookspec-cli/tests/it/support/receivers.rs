@@ -9,13 +9,12 @@
 //! built as a fallback after the reference verifier refused (so genuine deliveries still
 //! pass and the flaw is the only difference).
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{KeyInit as _, Mac as _};
@@ -24,7 +23,9 @@ use hookspec::{Secret, Verifier, VerifyError};
 use hookspec_engine::serve::status_for;
 
 use super::json::reserialize;
-use super::server::{FlawedReceiver, Store, Stored, header_id, spawn_receiver};
+use super::server::{
+    FlawedReceiver, Receiving, Refusal, answer, header_id, spawn_receiver, webhook_headers,
+};
 
 /// The window between "check" and "insert" of [`Flaw::RacyDedup`]: long enough that
 /// concurrent deliveries of one id reliably all pass the check, short enough that a
@@ -96,12 +97,11 @@ pub async fn spawn_flawed(flaw: Flaw, secrets: &[Secret]) -> FlawedReceiver {
     let verifier = secrets
         .iter()
         .fold(Verifier::new(), |v, s| v.with_secret(s.clone()));
-    let state = Arc::new(Flawed {
+    let state = Flawed {
         flaw,
         secrets: secrets.to_vec(),
         verifier,
-        store: Mutex::default(),
-    });
+    };
     spawn_receiver(state, deliver).await
 }
 
@@ -109,29 +109,13 @@ struct Flawed {
     flaw: Flaw,
     secrets: Vec<Secret>,
     verifier: Verifier,
-    store: Mutex<Store>,
 }
-
-impl Stored for Flawed {
-    fn store(&self) -> &Mutex<Store> {
-        &self.store
-    }
-}
-
-type Refusal = (StatusCode, &'static str);
 
 fn refuse(error: &VerifyError) -> Refusal {
     (status_for(error), error.code())
 }
 
-fn answer(result: Result<(), Refusal>) -> Response {
-    match result {
-        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
-        Err((status, code)) => (status, format!("rejected: {code}\n")).into_response(),
-    }
-}
-
-async fn deliver(State(state): State<Arc<Flawed>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn deliver(State(state): Receiving<Flawed>, headers: HeaderMap, body: Bytes) -> Response {
     let now = hookspec::clock::unix_now();
     if state.flaw == Flaw::ProcessBeforeVerify {
         // Act first, verify second; all under one lock, so acting early is the only flaw.
@@ -254,11 +238,7 @@ impl Flawed {
     /// The flawed comparison: for each `v1,` entry, only the overlap of the given text and
     /// the expected base64 is compared (an empty entry compares nothing and passes).
     fn prefix_match(&self, headers: &HeaderMap, body: &[u8]) -> bool {
-        let (Some(id), Some(ts), Some(signatures)) = (
-            headers.get(header::WEBHOOK_ID),
-            headers.get(header::WEBHOOK_TIMESTAMP),
-            headers.get(header::WEBHOOK_SIGNATURE),
-        ) else {
+        let Some((id, ts, signatures)) = webhook_headers(headers) else {
             return false;
         };
         let expected: Vec<String> = self

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::handler::Handler;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use hookspec::header;
@@ -47,20 +47,34 @@ impl Store {
     }
 }
 
-/// A receiver's state: it keeps a [`Store`].
-pub trait Stored: Send + Sync + 'static {
-    /// The receiver's id store.
-    fn store(&self) -> &Mutex<Store>;
+/// A receiver's state: what it authenticates with (`S`, reached through `Deref`) and its id
+/// store.
+pub struct Stored<S> {
+    inner: S,
+    /// The ids seen and acted on.
+    pub store: Mutex<Store>,
+}
+
+impl<S> std::ops::Deref for Stored<S> {
+    type Target = S;
+    fn deref(&self) -> &S {
+        &self.inner
+    }
 }
 
 /// Serves `deliver` (for every request but the observer's, bodies up to 5 MiB) and the
-/// observer of `state`'s store, on a free loopback port.
-pub async fn spawn_receiver<S, H, T>(state: Arc<S>, deliver: H) -> FlawedReceiver
+/// observer of the store, on a free loopback port; the handlers see `state` with an empty
+/// store.
+pub async fn spawn_receiver<S, H, T>(state: S, deliver: H) -> FlawedReceiver
 where
-    S: Stored,
-    H: Handler<T, Arc<S>>,
+    S: Send + Sync + 'static,
+    H: Handler<T, Arc<Stored<S>>>,
     T: 'static,
 {
+    let state = Arc::new(Stored {
+        inner: state,
+        store: Mutex::default(),
+    });
     let router = Router::new()
         .route(OBSERVE_PATH, get(observe::<S>))
         .fallback(deliver)
@@ -80,13 +94,37 @@ where
     }
 }
 
-async fn observe<S: Stored>(State(state): State<Arc<S>>) -> Response {
-    let acted = state.store().lock().unwrap().acted.clone();
+/// What a receiver's delivery handler takes: its state and store.
+pub type Receiving<S> = State<Arc<Stored<S>>>;
+
+/// Why a delivery was refused: the status and the error code.
+pub type Refusal = (StatusCode, &'static str);
+
+/// `200 ok`, or the refusal's status with `rejected: <code>`.
+pub fn answer(result: Result<(), Refusal>) -> Response {
+    match result {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err((status, code)) => (status, format!("rejected: {code}\n")).into_response(),
+    }
+}
+
+async fn observe<S>(State(state): State<Arc<Stored<S>>>) -> Response {
+    let acted = state.store.lock().unwrap().acted.clone();
     (
         [("content-type", "application/json")],
         serde_json::to_vec(&acted).unwrap(),
     )
         .into_response()
+}
+
+/// The `webhook-id`, `webhook-timestamp` and `webhook-signature` headers, when all three are
+/// present.
+pub fn webhook_headers(headers: &HeaderMap) -> Option<(&HeaderValue, &HeaderValue, &HeaderValue)> {
+    Some((
+        headers.get(header::WEBHOOK_ID)?,
+        headers.get(header::WEBHOOK_TIMESTAMP)?,
+        headers.get(header::WEBHOOK_SIGNATURE)?,
+    ))
 }
 
 /// The `webhook-id` header when it is a valid id.
