@@ -19,10 +19,9 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
 use hookspec::key::Jwks;
+
+use crate::server_task::ServerTask;
 
 /// Where the set is served: `/.well-known/jwks.json`, as Google serves Gemini's.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
@@ -41,10 +40,8 @@ struct Shared {
 /// A running key server. Dropping it stops the server.
 #[derive(Debug)]
 pub struct RunningJwksHost {
-    local_addr: SocketAddr,
+    server: ServerTask,
     shared: Arc<Shared>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<io::Result<()>>>,
 }
 
 impl std::fmt::Debug for Shared {
@@ -70,8 +67,6 @@ pub async fn spawn_document(
     document: String,
     max_age: u64,
 ) -> io::Result<RunningJwksHost> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    let local_addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
         body: RwLock::new(Arc::from(document)),
         decoy: RwLock::new(Arc::from(Jwks::default().to_json())),
@@ -83,20 +78,8 @@ pub async fn spawn_document(
         .route(JWKS_PATH, get(serve_set))
         .route(DECOY_PATH, get(serve_decoy))
         .with_state(shared.clone());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    Ok(RunningJwksHost {
-        local_addr,
-        shared,
-        stop: Some(stop),
-        task: Some(task),
-    })
+    let server = ServerTask::bind(addr, router).await?;
+    Ok(RunningJwksHost { server, shared })
 }
 
 async fn serve_set(State(shared): State<Arc<Shared>>) -> Response {
@@ -139,12 +122,12 @@ fn document(slot: &RwLock<Arc<str>>, max_age: u64) -> Response {
 impl RunningJwksHost {
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.server.local_addr()
     }
 
     /// The URL of the set: `http://<addr>/.well-known/jwks.json`.
     pub fn url(&self) -> String {
-        format!("http://{}{JWKS_PATH}", self.local_addr)
+        format!("http://{}{JWKS_PATH}", self.local_addr())
     }
 
     /// Replaces the published set; the next fetch gets it.
@@ -159,7 +142,7 @@ impl RunningJwksHost {
 
     /// The URL of the decoy set: `http://<addr>/attacker/jwks.json`.
     pub fn decoy_url(&self) -> String {
-        format!("http://{}{DECOY_PATH}", self.local_addr)
+        format!("http://{}{DECOY_PATH}", self.local_addr())
     }
 
     /// Replaces the decoy set (empty until set).
@@ -173,21 +156,7 @@ impl RunningJwksHost {
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) -> io::Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.task.take() {
-            Some(task) => task.await.map_err(io::Error::other)?,
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for RunningJwksHost {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+    pub async fn shutdown(self) -> io::Result<()> {
+        self.server.stop().await
     }
 }

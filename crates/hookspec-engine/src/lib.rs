@@ -24,4 +24,5 @@ pub mod net;
 pub mod report;
 pub mod send;
 pub mod serve;
+mod server_task;
 pub mod vectors;

@@ -13,7 +13,10 @@ use hookspec_engine::exit;
 use hookspec_engine::report::{Report, Verdict};
 use hookspec_engine::serve::{LogSink, RunningServer, ServeConfig, spawn};
 
+use crate::support::in_process::run_check;
+use crate::support::readme::{readme, section, table_rows};
 use crate::support::receivers::{Flaw, spawn_flawed};
+use crate::support::reports::ReportFiles;
 
 /// The catalogue of a `v1` endpoint (what these tests run; the key-set schemes are tested
 /// in `gemini.rs`).
@@ -68,25 +71,8 @@ async fn run_with(
     patterns: &[&str],
 ) -> Report {
     let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
-    // Repro bodies go to a directory removed when the run is over.
-    let dir = tempfile::Builder::new()
-        .prefix("hookspec-it-check-")
-        .tempdir()
-        .expect("temporary directory");
-    let config = Config {
-        url: url.to_string(),
-        keys,
-        observe: observe.map(str::to_string),
-        strict,
-        cases: select(catalogue(), &patterns, &[]).expect("patterns match"),
-        concurrency: 4,
-        timeout: Duration::from_secs(30),
-        repro_dir: Some(dir.path().to_path_buf()),
-        target_label: None,
-    };
-    check::run(config, &|_| {})
-        .await
-        .expect("the run completes")
+    let cases = select(catalogue(), &patterns, &[]).expect("patterns match");
+    run_check(url, keys, observe, strict, cases).await
 }
 
 fn with(report: &Report, verdict: Verdict) -> Vec<&str> {
@@ -500,16 +486,8 @@ fn configuration_errors_exit_2_with_one_line_and_no_secret() {
 
 #[test]
 fn the_default_run_checks_the_embedded_receiver_and_writes_reports() {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("report.json");
-    let junit = dir.path().join("report.xml");
-    let out = hookspec(&[
-        "check",
-        "--json",
-        json.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-    ]);
+    let reports = ReportFiles::new();
+    let out = hookspec(&[&["check"][..], &reports.args()].concat());
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("(embedded reference receiver)"), "{stdout}");
@@ -527,7 +505,7 @@ fn the_default_run_checks_the_embedded_receiver_and_writes_reports() {
         "{summary}"
     );
     // The JSON report follows the documented schema.
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let doc = reports.json();
     for key in [
         "tool",
         "version",
@@ -551,7 +529,7 @@ fn the_default_run_checks_the_embedded_receiver_and_writes_reports() {
             assert!(case.get(key).is_some(), "case {} lacks {key}", case["id"]);
         }
     }
-    assert_junit_valid(&std::fs::read_to_string(&junit).unwrap(), n);
+    assert_junit_valid(&reports.junit(), n);
     // --strict passes too.
     let out = hookspec(&["check", "--strict", "--skip", "body/large"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
@@ -682,20 +660,9 @@ async fn baselines_accept_known_findings_and_fail_on_new_or_resolved_ones() {
 
 #[test]
 fn the_readme_catalogue_table_matches_the_catalogue() {
-    let readme = std::fs::read_to_string(concat!(root!(), "/README.md")).expect("README.md");
-    let section = readme
-        .split("### The catalogue")
-        .nth(1)
-        .and_then(|s| s.split("### Reports").next())
-        .expect("the catalogue section");
-    let rows: Vec<(&str, &str)> = section
-        .lines()
-        .filter_map(|l| l.strip_prefix("| `"))
-        .filter_map(|l| {
-            let (id, rest) = l.split_once("` | ")?;
-            Some((id, rest.split(" | ").next()?))
-        })
-        .collect();
+    let readme = readme();
+    let section = section(&readme, "### The catalogue", "### Reports");
+    let rows = table_rows(section);
     let cases: Vec<(&str, &str)> = catalogue()
         .iter()
         .map(|c| (c.id, c.level.as_str()))

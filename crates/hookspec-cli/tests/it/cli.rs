@@ -115,6 +115,22 @@ const SHORT_SECRET: &str = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRY=";
 
 const SIGN_V1: &[&str] = &["sign", "--secret", K, "--id", I, "--timestamp", N_TEXT, "-"];
 
+/// `sign KEY_ARGS --id I --timestamp N -` (the body on standard input).
+fn sign_args<'a>(key_args: &[&'a str]) -> Vec<&'a str> {
+    [
+        &["sign"][..],
+        key_args,
+        &["--id", I, "--timestamp", N_TEXT, "-"],
+    ]
+    .concat()
+}
+
+/// `hookspec COMMAND --help` exits 0 and prints the snapshot `COMMAND_help`.
+fn assert_help(command: &str) {
+    let run = expect_exit(exec(&[command, "--help"]), 0);
+    insta::assert_snapshot!(format!("{command}_help"), run.transcript());
+}
+
 #[test]
 fn sign_v1() {
     let run = expect_exit(exec_stdin(SIGN_V1, B), 0);
@@ -124,16 +140,7 @@ fn sign_v1() {
 
 #[test]
 fn sign_v1a() {
-    let args = [
-        "sign",
-        "--signing-key",
-        V5_WHSK,
-        "--id",
-        I,
-        "--timestamp",
-        N_TEXT,
-        "-",
-    ];
+    let args = sign_args(&["--signing-key", V5_WHSK]);
     let run = expect_exit(exec_stdin(&args, B), 0);
     assert!(run.stdout.contains(V5_SIG));
     assert_no_key_material(&run, V5_WHSK);
@@ -142,18 +149,7 @@ fn sign_v1a() {
 
 #[test]
 fn sign_with_both_keys_lists_both_entries() {
-    let args = [
-        "sign",
-        "--secret",
-        K,
-        "--signing-key",
-        V5_WHSK,
-        "--id",
-        I,
-        "--timestamp",
-        N_TEXT,
-        "-",
-    ];
+    let args = sign_args(&["--secret", K, "--signing-key", V5_WHSK]);
     let run = expect_exit(exec_stdin(&args, B), 0);
     assert!(
         run.stdout
@@ -252,8 +248,7 @@ fn sign_bad_arguments_exit_2() {
 
 #[test]
 fn sign_help() {
-    let run = expect_exit(exec(&["sign", "--help"]), 0);
-    insta::assert_snapshot!("sign_help", run.transcript());
+    assert_help("sign");
 }
 
 // ---------------------------------------------------------------- verify
@@ -440,8 +435,7 @@ fn verify_malformed_secret_from_environment_is_not_echoed() {
 
 #[test]
 fn verify_help() {
-    let run = expect_exit(exec(&["verify", "--help"]), 0);
-    insta::assert_snapshot!("verify_help", run.transcript());
+    assert_help("verify");
 }
 
 // ---------------------------------------------------------------- send
@@ -528,6 +522,11 @@ fn answer(stream: std::net::TcpStream, status: u16) -> Received {
     Received { headers, body }
 }
 
+/// `send URL --secret K --id ID EXTRA -` (the body on standard input).
+fn send_args<'a>(url: &'a str, id: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    [&["send", url, "--secret", K, "--id", id][..], extra, &["-"]].concat()
+}
+
 /// Redacts what changes between runs: port, latency, timestamps.
 macro_rules! send_snapshot {
     ($name:expr, $value:expr) => {
@@ -546,19 +545,7 @@ macro_rules! send_snapshot {
 fn send_retries_after_503_then_delivers() {
     let (url, server) = serve(vec![503, 200]);
     // A 1 s backoff guarantees the retry carries a later timestamp.
-    let args = [
-        "send",
-        &url,
-        "--secret",
-        K,
-        "--id",
-        "msg_send_1",
-        "--retries",
-        "3",
-        "--backoff",
-        "1s",
-        "-",
-    ];
+    let args = send_args(&url, "msg_send_1", &["--retries", "3", "--backoff", "1s"]);
     let run = expect_exit(exec_stdin(&args, B), 0);
     let received = server.join().unwrap();
     assert_eq!(received.len(), 2, "{}", run.transcript());
@@ -590,17 +577,7 @@ fn send_same_second_retry_keeps_signature_consistent() {
     // With a tiny backoff both attempts usually share a second; the signature must then be
     // identical, and different exactly when the timestamp differs.
     let (url, server) = serve(vec![500, 204]);
-    let args = [
-        "send",
-        &url,
-        "--secret",
-        K,
-        "--id",
-        "msg_send_2",
-        "--backoff",
-        "10ms",
-        "-",
-    ];
+    let args = send_args(&url, "msg_send_2", &["--backoff", "10ms"]);
     let run = expect_exit(exec_stdin(&args, B), 0);
     let received = server.join().unwrap();
     assert_eq!(received.len(), 2, "{}", run.transcript());
@@ -614,19 +591,7 @@ fn send_same_second_retry_keeps_signature_consistent() {
 #[test]
 fn send_gives_up_exit_1() {
     let (url, server) = serve(vec![503, 503]);
-    let args = [
-        "send",
-        &url,
-        "--secret",
-        K,
-        "--id",
-        "msg_send_3",
-        "--retries",
-        "1",
-        "--backoff",
-        "10ms",
-        "-",
-    ];
+    let args = send_args(&url, "msg_send_3", &["--retries", "1", "--backoff", "10ms"]);
     let run = expect_exit(exec_stdin(&args, B), 1);
     assert_eq!(server.join().unwrap().len(), 2);
     send_snapshot!("send_gives_up", run.transcript());
@@ -635,19 +600,7 @@ fn send_gives_up_exit_1() {
 #[test]
 fn send_stops_on_410_exit_1() {
     let (url, server) = serve(vec![410]);
-    let args = [
-        "send",
-        &url,
-        "--secret",
-        K,
-        "--id",
-        "msg_send_4",
-        "--retries",
-        "3",
-        "--backoff",
-        "10ms",
-        "-",
-    ];
+    let args = send_args(&url, "msg_send_4", &["--retries", "3", "--backoff", "10ms"]);
     let run = expect_exit(exec_stdin(&args, B), 1);
     assert_eq!(server.join().unwrap().len(), 1);
     send_snapshot!("send_410_gone", run.transcript());
@@ -662,19 +615,7 @@ fn send_unreachable_exit_3() {
         .unwrap()
         .port();
     let url = format!("http://127.0.0.1:{port}/hook");
-    let args = [
-        "send",
-        &url,
-        "--secret",
-        K,
-        "--id",
-        "msg_send_5",
-        "--retries",
-        "1",
-        "--backoff",
-        "10ms",
-        "-",
-    ];
+    let args = send_args(&url, "msg_send_5", &["--retries", "1", "--backoff", "10ms"]);
     let run = expect_exit(exec_stdin(&args, B), 3);
     send_snapshot!("send_unreachable", run.transcript());
 }
@@ -703,8 +644,7 @@ fn send_bad_arguments_exit_2() {
 
 #[test]
 fn send_help() {
-    let run = expect_exit(exec(&["send", "--help"]), 0);
-    insta::assert_snapshot!("send_help", run.transcript());
+    assert_help("send");
 }
 
 // ---------------------------------------------------------------- keygen

@@ -1,8 +1,7 @@
 //! Gemini webhooks end to end: `hookspec serve` with the `v1a-jwks` and `jwt` schemes
 //! against hookspec's own key server, `hookspec send --event` and JWT sending.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
@@ -21,6 +20,8 @@ use hookspec_engine::serve::{JwksAuthenticator, LogSink, RunningServer, ServeCon
 use serde_json::Value;
 
 use crate::support::http::{Answer, client, now, observed, post};
+use crate::support::process::{Announces, interrupt, spawn_serving};
+use crate::support::readme::{readme, section, table_rows};
 
 const AUD: &str = "https://receiver.example/gemini";
 
@@ -257,32 +258,13 @@ fn hookspec() -> Command {
 
 /// Starts `hookspec serve ARGS` on a free port and returns it with its delivery URL.
 fn serve_cli(args: &[&str]) -> (Child, String) {
-    let mut child = hookspec()
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    let url = first_line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
-        .to_owned();
-    (child, url)
-}
-
-fn stop(child: Child) -> String {
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    let serving = spawn_serving(
+        hookspec()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args),
+        Announces::OnStdout,
+    );
+    (serving.child, serving.url)
 }
 
 fn key_path(name: &str) -> String {
@@ -328,7 +310,7 @@ async fn cli_send_and_serve_speak_every_gemini_scheme() {
     assert_eq!(code, Some(1), "{out}");
     let acted = observed(&client(), &format!("{url}_hookspec/observed")).await;
     assert_eq!(acted.keys().collect::<Vec<_>>(), ["msg_jwt"]);
-    let log = stop(child);
+    let log = interrupt(child);
     assert!(log.contains("jwt kid=rsa-a body-bound"), "{log}");
     assert!(log.contains("scheme_not_accepted"), "{log}");
 
@@ -351,7 +333,7 @@ async fn cli_send_and_serve_speak_every_gemini_scheme() {
     assert_eq!(send(&url, &args).0, Some(1));
     let acted = observed(&client(), &format!("{url}_hookspec/observed")).await;
     assert_eq!(acted.keys().collect::<Vec<_>>(), ["msg_ed"]);
-    let log = stop(child);
+    let log = interrupt(child);
     assert!(log.contains("v1a kid=ed-1"), "{log}");
 }
 
@@ -813,10 +795,11 @@ mod checker {
 
     use super::*;
     use crate::support::gemini_receivers::{GeminiFlaw, GeminiKeys, spawn_gemini_flawed};
+    use crate::support::in_process::run_check;
     use hookspec::Scheme;
     use hookspec_engine::cases::keyset::{JwtSettings, KeySet};
     use hookspec_engine::cases::{Keys, catalogue_for};
-    use hookspec_engine::check::{self, Config};
+    use hookspec_engine::check;
     use hookspec_engine::report::{Level, Report, Verdict};
 
     const ISS: &str = "https://issuer.example";
@@ -845,22 +828,8 @@ mod checker {
     }
 
     async fn run(keys: Keys, url: &str, observe: &str) -> Report {
-        let scheme = keys.scheme();
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            url: url.to_string(),
-            keys,
-            observe: Some(observe.to_string()),
-            strict: true,
-            cases: catalogue_for(scheme),
-            concurrency: 4,
-            timeout: Duration::from_secs(30),
-            repro_dir: Some(dir.path().to_path_buf()),
-            target_label: None,
-        };
-        check::run(config, &|_| {})
-            .await
-            .expect("the run completes")
+        let cases = catalogue_for(keys.scheme());
+        run_check(url, keys, Some(observe), true, cases).await
     }
 
     fn failed(report: &Report) -> Vec<&str> {
@@ -1117,7 +1086,7 @@ mod checker {
                 line.contains(" 0 FAILED") && line.contains(unsupported),
                 "{scheme}: {line}"
             );
-            stop(child);
+            interrupt(child);
         }
         let _ = ISS;
     }
@@ -1169,20 +1138,13 @@ mod checker {
 
     #[test]
     fn the_readme_gemini_table_matches_the_catalogue() {
-        let readme = std::fs::read_to_string(concat!(root!(), "/README.md")).unwrap();
-        let section = readme
-            .split("### Checking an endpoint for each scheme")
-            .nth(1)
-            .and_then(|s| s.split("**Rotation.**").next())
-            .expect("the Gemini check section");
-        let rows: Vec<(&str, &str)> = section
-            .lines()
-            .filter_map(|l| l.strip_prefix("| `"))
-            .filter_map(|l| {
-                let (id, rest) = l.split_once("` | ")?;
-                Some((id, rest.split(" | ").next()?))
-            })
-            .collect();
+        let readme = readme();
+        let section = section(
+            &readme,
+            "### Checking an endpoint for each scheme",
+            "**Rotation.**",
+        );
+        let rows = table_rows(section);
         let mut cases: Vec<(&str, &str)> = vec![("v1a/v1-hmac-public-key", "MUST")];
         cases.extend(
             hookspec_engine::cases::catalogue()

@@ -2,9 +2,9 @@
 //! written here, each caught with FAILED on the case that names its flaw.
 
 use std::future::Future;
-use std::io::{BufRead as _, BufReader};
+use std::io::BufRead as _;
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +14,9 @@ use hookspec::{JwksVerifier, Secret, Signer, Verifier};
 use hookspec_engine::listen::{JwksKeys, ListenConfig, Listener, Recording, Script, grade};
 use hookspec_engine::report::{CaseResult, Verdict};
 use hookspec_engine::send::{Message, RetryPolicy, deliver};
+
+use crate::support::process::{Announces, Serving, spawn_serving};
+use crate::support::reports::ReportFiles;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const BODY: &[u8] = br#"{"type":"invoice.paid","amount":100}"#;
@@ -86,15 +89,7 @@ fn assert_no_findings(cases: &[CaseResult]) {
 /// `hookspec send` (the built binary) delivering BODY to `url`.
 async fn send_binary(url: String, extra: &'static [&'static str]) {
     tokio::task::spawn_blocking(move || {
-        let dir = tempfile::tempdir().unwrap();
-        let body = dir.path().join("body.json");
-        std::fs::write(&body, BODY).unwrap();
-        let output = Command::new(BIN)
-            .args(["send", &url, "--secret", SECRET])
-            .args(extra)
-            .arg(&body)
-            .output()
-            .unwrap();
+        let output = run_send(&url, &["--secret", SECRET], extra);
         assert!(
             output.status.code().is_some_and(|c| c <= 1),
             "hookspec send failed: {}",
@@ -105,21 +100,29 @@ async fn send_binary(url: String, extra: &'static [&'static str]) {
     .unwrap();
 }
 
+/// Grades `send_binary` with `extra` arguments against a listener answering `script`, and
+/// asserts that it has no findings and the `expected` verdicts.
+async fn grade_send_binary(
+    script: &str,
+    extra: &'static [&'static str],
+    expected: &[(&str, Verdict)],
+) -> (Vec<CaseResult>, Recording) {
+    let config = config(script);
+    let (cases, recording) = listen(&config, |url| send_binary(url, extra)).await;
+    assert_no_findings(&cases);
+    assert_verdicts(&cases, expected);
+    (cases, recording)
+}
+
 // ---------------------------------------------------------------------------------------
 // `hookspec send` is graded OK.
 
 #[tokio::test]
 async fn send_binary_with_503_503_200_is_ok_on_every_retry_case() {
-    let config = config("503,503,200");
-    let (cases, recording) = listen(&config, |url| {
-        send_binary(url, &["--backoff", "500ms", "--retries", "3"])
-    })
-    .await;
-    assert_eq!(recording.attempts.len(), 3);
-    assert_no_findings(&cases);
     use Verdict::*;
-    assert_verdicts(
-        &cases,
+    let (_, recording) = grade_send_binary(
+        "503,503,200",
+        &["--backoff", "500ms", "--retries", "3"],
         &[
             ("sender/headers-present", Ok),
             ("sender/id-valid", Ok),
@@ -145,72 +148,52 @@ async fn send_binary_with_503_503_200_is_ok_on_every_retry_case() {
             ("sender/attempt-timeout", Unsupported),
             ("sender/event-ids-distinct", Unsupported),
         ],
-    );
+    )
+    .await;
+    assert_eq!(recording.attempts.len(), 3);
 }
 
 #[tokio::test]
 async fn send_binary_honours_retry_after() {
-    let config = config("429:retry-after=1,200");
-    let (cases, _) = listen(&config, |url| send_binary(url, &["--backoff", "100ms"])).await;
-    assert_no_findings(&cases);
-    assert_verdicts(
-        &cases,
-        &[
-            ("sender/retry-after-honoured", Verdict::Ok),
-            ("sender/retry-after-failure", Verdict::Ok),
-        ],
-    );
+    let honoured = [
+        ("sender/retry-after-honoured", Verdict::Ok),
+        ("sender/retry-after-failure", Verdict::Ok),
+    ];
+    grade_send_binary("429:retry-after=1,200", &["--backoff", "100ms"], &honoured).await;
 }
 
 #[tokio::test]
 async fn send_binary_stops_after_410() {
-    let config = config("410");
-    let (cases, recording) = listen(&config, |url| send_binary(url, &["--backoff", "100ms"])).await;
+    let stopped = [
+        ("sender/no-retry-after-gone", Verdict::Ok),
+        ("sender/retry-after-failure", Verdict::Unsupported),
+    ];
+    let (_, recording) = grade_send_binary("410", &["--backoff", "100ms"], &stopped).await;
     assert_eq!(recording.attempts.len(), 1);
-    assert_no_findings(&cases);
-    assert_verdicts(
-        &cases,
-        &[
-            ("sender/no-retry-after-gone", Verdict::Ok),
-            ("sender/retry-after-failure", Verdict::Unsupported),
-        ],
-    );
 }
 
 #[tokio::test]
 async fn send_binary_does_not_follow_redirects() {
-    let config = config("301,200");
-    let (cases, recording) = listen(&config, |url| send_binary(url, &["--backoff", "100ms"])).await;
+    let not_followed = [
+        ("sender/redirect-not-followed", Verdict::Ok),
+        ("sender/retry-after-failure", Verdict::Ok),
+    ];
+    let (_, recording) = grade_send_binary("301,200", &["--backoff", "100ms"], &not_followed).await;
     assert!(recording.attempts.iter().all(|a| !a.followed_redirect));
-    assert_no_findings(&cases);
-    assert_verdicts(
-        &cases,
-        &[
-            ("sender/redirect-not-followed", Verdict::Ok),
-            ("sender/retry-after-failure", Verdict::Ok),
-        ],
-    );
 }
 
 #[tokio::test]
 async fn send_binary_timeout_is_measured() {
-    let config = config("timeout,200");
-    let (cases, recording) = listen(&config, |url| {
-        send_binary(url, &["--backoff", "100ms", "--timeout", "300ms"])
-    })
-    .await;
-    assert_no_findings(&cases);
+    let measured = [
+        ("sender/attempt-timeout", Verdict::Informational),
+        ("sender/retry-after-failure", Verdict::Ok),
+    ];
+    let extra = &["--backoff", "100ms", "--timeout", "300ms"];
+    let (cases, recording) = grade_send_binary("timeout,200", extra, &measured).await;
     assert!(matches!(
         recording.attempts[0].end,
         hookspec_engine::listen::AttemptEnd::SenderGaveUp(_)
     ));
-    assert_verdicts(
-        &cases,
-        &[
-            ("sender/attempt-timeout", Verdict::Informational),
-            ("sender/retry-after-failure", Verdict::Ok),
-        ],
-    );
     let detail = cases
         .iter()
         .find(|c| c.id == "sender/attempt-timeout")
@@ -361,8 +344,7 @@ async fn grade_flawed(config: &ListenConfig, sender: Flawed) -> Vec<CaseResult> 
 #[tokio::test]
 async fn the_flawless_reference_sender_passes() {
     // The same sender with every flaw off: shows the flaw tests below can pass.
-    let config = config("503,503,200");
-    let cases = grade_flawed(&config, Flawed::default()).await;
+    let cases = grade_flawed(&config("503,503,200"), Flawed::default()).await;
     assert_no_findings(&cases);
     assert_verdicts(
         &cases,
@@ -375,18 +357,49 @@ async fn the_flawless_reference_sender_passes() {
     );
 }
 
+/// One test per flawed sender: `Flawed` with the fields given (the rest default), graded
+/// against `script`, gets the verdicts listed.
+macro_rules! flawed_sender_tests {
+    ($(
+        $name:ident: $script:literal, { $($field:ident: $value:expr),* $(,)? }
+            => [$($case:literal $verdict:ident),* $(,)?];
+    )*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let sender = Flawed { $($field: $value,)* ..Flawed::default() };
+                let cases = grade_flawed(&config($script), sender).await;
+                assert_verdicts(&cases, &[$(($case, Verdict::$verdict)),*]);
+            }
+        )*
+    };
+}
+
+flawed_sender_tests! {
+    an_hmac_keyed_with_the_whsec_string_is_caught: "200", { whsec_string_as_key: true } => [
+        "sender/signature-verifies" Failed,
+        "sender/signature-list-parses" Ok,
+    ];
+    a_retry_after_a_2xx_is_caught: "200", { retry_after_success: true } => [
+        "sender/no-retry-after-success" Failed,
+    ];
+    no_retry_after_a_503_is_caught: "503,200", { retries: 0 } => [
+        "sender/retry-after-failure" Failed,
+    ];
+    a_constant_retry_delay_is_non_strict: "503,503,503,200",
+        { constant_backoff: true, backoff: Duration::from_millis(200) } => [
+        "sender/backoff-grows" NonStrict,
+    ];
+}
+
 #[tokio::test]
 async fn a_new_webhook_id_on_every_retry_is_caught() {
-    let config = config("503,503,200");
-    let cases = grade_flawed(
-        &config,
-        Flawed {
-            new_id_per_attempt: true,
-            retries: 2,
-            ..Flawed::default()
-        },
-    )
-    .await;
+    let sender = Flawed {
+        new_id_per_attempt: true,
+        retries: 2,
+        ..Flawed::default()
+    };
+    let cases = grade_flawed(&config("503,503,200"), sender).await;
     assert_verdicts(&cases, &[("sender/retry-same-id", Verdict::Failed)]);
     assert!(
         message(&cases, "sender/retry-same-id").contains("changed on retry"),
@@ -401,15 +414,12 @@ async fn a_new_webhook_id_on_every_retry_is_caught() {
 async fn reusing_the_first_timestamp_on_retries_is_caught() {
     let mut config = config("503,200");
     config.tolerance = Duration::from_secs(1);
-    let cases = grade_flawed(
-        &config,
-        Flawed {
-            reuse_first_timestamp: true,
-            backoff: Duration::from_millis(2100),
-            ..Flawed::default()
-        },
-    )
-    .await;
+    let sender = Flawed {
+        reuse_first_timestamp: true,
+        backoff: Duration::from_millis(2100),
+        ..Flawed::default()
+    };
+    let cases = grade_flawed(&config, sender).await;
     assert_verdicts(
         &cases,
         &[
@@ -427,138 +437,100 @@ async fn a_signature_over_reserialized_json_is_caught() {
     let value: serde_json::Value = serde_json::from_slice(&raw).unwrap();
     let reserialized = serde_json::to_vec(&value).unwrap();
     assert_ne!(raw, reserialized);
-    let config = config("200");
-    let cases = grade_flawed(
-        &config,
-        Flawed {
-            body: raw,
-            sign_over: Some(reserialized),
-            ..Flawed::default()
-        },
-    )
-    .await;
+    let sender = Flawed {
+        body: raw,
+        sign_over: Some(reserialized),
+        ..Flawed::default()
+    };
+    let cases = grade_flawed(&config("200"), sender).await;
     assert_verdicts(&cases, &[("sender/signature-verifies", Verdict::Failed)]);
     assert!(message(&cases, "sender/signature-verifies").contains("no_matching_signature"));
 }
 
 #[tokio::test]
-async fn an_hmac_keyed_with_the_whsec_string_is_caught() {
-    let config = config("200");
-    let cases = grade_flawed(
-        &config,
-        Flawed {
-            whsec_string_as_key: true,
-            ..Flawed::default()
-        },
-    )
-    .await;
-    assert_verdicts(
-        &cases,
-        &[
-            ("sender/signature-verifies", Verdict::Failed),
-            ("sender/signature-list-parses", Verdict::Ok),
-        ],
-    );
-}
-
-#[tokio::test]
-async fn a_retry_after_a_2xx_is_caught() {
-    let config = config("200");
-    let cases = grade_flawed(
-        &config,
-        Flawed {
-            retry_after_success: true,
-            ..Flawed::default()
-        },
-    )
-    .await;
-    assert_verdicts(
-        &cases,
-        &[("sender/no-retry-after-success", Verdict::Failed)],
-    );
-}
-
-#[tokio::test]
-async fn no_retry_after_a_503_is_caught() {
-    let config = config("503,200");
-    let cases = grade_flawed(
-        &config,
-        Flawed {
-            retries: 0,
-            ..Flawed::default()
-        },
-    )
-    .await;
-    assert_verdicts(&cases, &[("sender/retry-after-failure", Verdict::Failed)]);
-}
-
-#[tokio::test]
 async fn following_a_redirect_is_caught() {
     let config = config("301,200");
-    let (cases, recording) = listen(&config, |url| {
-        Flawed {
-            follow_redirects: true,
-            ..Flawed::default()
-        }
-        .run(url)
-    })
-    .await;
+    let sender = Flawed {
+        follow_redirects: true,
+        ..Flawed::default()
+    };
+    let (cases, recording) = listen(&config, |url| sender.run(url)).await;
     assert!(recording.attempts.iter().any(|a| a.followed_redirect));
     assert_verdicts(&cases, &[("sender/redirect-not-followed", Verdict::Failed)]);
-}
-
-#[tokio::test]
-async fn a_constant_retry_delay_is_non_strict() {
-    let config = config("503,503,503,200");
-    let cases = grade_flawed(
-        &config,
-        Flawed {
-            constant_backoff: true,
-            backoff: Duration::from_millis(200),
-            ..Flawed::default()
-        },
-    )
-    .await;
-    assert_verdicts(&cases, &[("sender/backoff-grows", Verdict::NonStrict)]);
 }
 
 // ---------------------------------------------------------------------------------------
 // The command line: exit codes, the report, one-line errors.
 
-/// Starts `hookspec listen` on a free port; returns the child and its URL.
-fn spawn_listen(args: &[&str]) -> (std::process::Child, String, std::thread::JoinHandle<String>) {
-    let mut child = Command::new(BIN)
-        .args(["listen", "--addr", "127.0.0.1:0", "--secret", SECRET])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {first:?}"))
-        .to_string();
-    let rest = std::thread::spawn(move || {
-        let mut text = first;
-        for line in stderr.lines() {
+/// `hookspec listen` running, as [`spawn_listen`] started it.
+struct Listening {
+    child: std::process::Child,
+    /// Where it listens.
+    url: String,
+    /// Collects its standard error.
+    stderr: std::thread::JoinHandle<String>,
+}
+
+/// Starts `hookspec listen KEY_ARGS ARGS` on a free port.
+fn spawn_listen(key_args: &[&str], args: &[&str]) -> Listening {
+    let Serving {
+        child,
+        url,
+        first_line,
+        rest,
+    } = spawn_serving(
+        Command::new(BIN)
+            .args(["listen", "--addr", "127.0.0.1:0"])
+            .args(key_args)
+            .args(args),
+        Announces::OnStderr,
+    );
+    let stderr = std::thread::spawn(move || {
+        let mut text = first_line;
+        for line in rest.lines() {
             text.push_str(&line.unwrap());
             text.push('\n');
         }
         text
     });
-    (child, url, rest)
+    Listening { child, url, stderr }
 }
 
-fn run_send(url: &str, secret: &str, extra: &[&str]) -> std::process::Output {
+impl Listening {
+    /// Waits for the run to end: its exit code, standard output and standard error.
+    fn finish(self) -> (Option<i32>, String, String) {
+        let output = self.child.wait_with_output().unwrap();
+        let stderr = self.stderr.join().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        (output.status.code(), stdout, stderr)
+    }
+}
+
+/// Ends a run after one event (and a short grace), with a generous safety net.
+const ONE_EVENT: [&str; 6] = [
+    "--expect-events",
+    "1",
+    "--grace",
+    "200ms",
+    "--duration",
+    "30s",
+];
+
+/// Whether the report on `stdout` has a line with `verdict` for `case`.
+fn reported(stdout: &str, verdict: &str, case: &str) -> bool {
+    stdout
+        .lines()
+        .any(|l| l.contains(verdict) && l.contains(case))
+}
+
+/// `hookspec send URL KEY_ARGS EXTRA` with BODY in a file.
+fn run_send(url: &str, key_args: &[&str], extra: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let body = dir.path().join("body.json");
     std::fs::write(&body, BODY).unwrap();
     Command::new(BIN)
-        .args(["send", url, "--secret", secret])
+        .args(["send", url])
+        .args(key_args)
         .args(extra)
         .arg(&body)
         .output()
@@ -567,10 +539,8 @@ fn run_send(url: &str, secret: &str, extra: &[&str]) -> std::process::Output {
 
 #[test]
 fn cli_grades_hookspec_send_exit_0_with_a_json_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("report.json");
-    let junit = dir.path().join("report.xml");
-    let (child, url, stderr) = spawn_listen(&[
+    let reports = ReportFiles::new();
+    let run = [
         "--respond",
         "503,200",
         "--expect-events",
@@ -579,17 +549,16 @@ fn cli_grades_hookspec_send_exit_0_with_a_json_report() {
         "300ms",
         "--duration",
         "30s",
-        "--json",
-        json.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-    ]);
-    let sent = run_send(&url, SECRET, &["--backoff", "100ms"]);
+    ];
+    let listening = spawn_listen(&["--secret", SECRET], &[&run[..], &reports.args()].concat());
+    let sent = run_send(
+        &listening.url,
+        &["--secret", SECRET],
+        &["--backoff", "100ms"],
+    );
     assert!(sent.status.success(), "{sent:?}");
-    let output = child.wait_with_output().unwrap();
-    let stderr = stderr.join().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = listening.finish();
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     // One line per attempt on stderr.
     assert!(
         stderr.contains("#1 ") && stderr.contains("-> 503"),
@@ -600,50 +569,33 @@ fn cli_grades_hookspec_send_exit_0_with_a_json_report() {
         "{stderr}"
     );
     assert!(stdout.contains("sender/retry-after-failure"), "{stdout}");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = reports.json();
     assert_eq!(report["command"], "listen");
     assert_eq!(report["summary"]["FAILED"], 0);
     let cases = report["cases"].as_array().unwrap();
     assert_eq!(cases.len(), hookspec_engine::listen::grade::CATALOGUE.len());
-    assert!(
-        std::fs::read_to_string(&junit)
-            .unwrap()
-            .contains("sender/signature-verifies")
-    );
+    assert!(reports.junit().contains("sender/signature-verifies"));
     assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
 }
 
 #[test]
 fn cli_exits_1_when_the_sender_signs_with_another_key() {
-    let (child, url, stderr) = spawn_listen(&[
-        "--expect-events",
-        "1",
-        "--grace",
-        "200ms",
-        "--duration",
-        "30s",
-    ]);
+    let listening = spawn_listen(&["--secret", SECRET], &ONE_EVENT);
     let other = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-    let _ = run_send(&url, other, &[]);
-    let output = child.wait_with_output().unwrap();
-    let stderr = stderr.join().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    let _ = run_send(&listening.url, &["--secret", other], &[]);
+    let (code, stdout, stderr) = listening.finish();
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert!(
-        stdout
-            .lines()
-            .any(|l| l.contains("FAILED") && l.contains("sender/signature-verifies")),
+        reported(&stdout, "FAILED", "sender/signature-verifies"),
         "{stdout}"
     );
 }
 
 #[test]
 fn cli_exits_3_when_no_delivery_arrives() {
-    let (child, _url, stderr) = spawn_listen(&["--duration", "300ms"]);
-    let output = child.wait_with_output().unwrap();
-    let stderr = stderr.join().unwrap();
-    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    let listening = spawn_listen(&["--secret", SECRET], &["--duration", "300ms"]);
+    let (code, _, stderr) = listening.finish();
+    assert_eq!(code, Some(3), "{stderr}");
     assert!(stderr.contains("no delivery arrived"), "{stderr}");
 }
 
@@ -774,44 +726,13 @@ fn serve_json(body: String) -> String {
 fn cli_fetches_the_jwks_and_grades_a_v1a_sender() {
     let key = ed25519(7);
     let jwks_url = serve_json(key_set(&key).to_json());
-    let mut child = Command::new(BIN)
-        .args(["listen", "--addr", "127.0.0.1:0", "--jwks", &jwks_url])
-        .args([
-            "--expect-events",
-            "1",
-            "--grace",
-            "200ms",
-            "--duration",
-            "30s",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {first:?}"))
-        .to_string();
-    let dir = tempfile::tempdir().unwrap();
-    let body = dir.path().join("body.json");
-    std::fs::write(&body, BODY).unwrap();
-    let sent = Command::new(BIN)
-        .args(["send", &url, "--signing-key", &key.to_whsk()])
-        .arg(&body)
-        .output()
-        .unwrap();
+    let listening = spawn_listen(&["--jwks", &jwks_url], &ONE_EVENT);
+    let sent = run_send(&listening.url, &["--signing-key", &key.to_whsk()], &[]);
     assert!(sent.status.success(), "{sent:?}");
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let (code, stdout, _) = listening.finish();
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(
-        stdout
-            .lines()
-            .any(|l| l.contains("OK") && l.contains("sender/signature-verifies")),
+        reported(&stdout, "OK", "sender/signature-verifies"),
         "{stdout}"
     );
 }

@@ -1,7 +1,6 @@
 //! `hookspec serve`, the reference receiver, over real HTTP on 127.0.0.1.
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use hookspec::{Secret, SigningKey, Verifier};
@@ -10,6 +9,7 @@ use hookspec_engine::serve::{
 };
 
 use crate::support::http::{client, now, observed, post, signed, with_header};
+use crate::support::process::{Announces, Serving, interrupt, spawn_serving};
 
 const BODY: &[u8] = br#"{"type": "invoice.paid", "data": {"id": 42}}"#;
 
@@ -592,8 +592,8 @@ async fn shutdown_stops_the_server() {
 #[tokio::test]
 async fn cli_serves_until_interrupted() {
     let secret = Secret::generate().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hookspec"))
-        .args([
+    let Serving { child, url, .. } = spawn_serving(
+        Command::new(env!("CARGO_BIN_EXE_hookspec")).args([
             "serve",
             "--addr",
             "127.0.0.1:0",
@@ -601,20 +601,9 @@ async fn cli_serves_until_interrupted() {
             "10s",
             "--secret",
             &secret.to_whsec(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    let url = first_line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {first_line:?}"))
-        .to_owned();
+        ]),
+        Announces::OnStdout,
+    );
     let answer = post(
         &client(),
         &url,
@@ -633,14 +622,7 @@ async fn cli_serves_until_interrupted() {
         acted.into_iter().collect::<Vec<_>>(),
         [("msg_cli".to_owned(), 1)]
     );
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let log = String::from_utf8_lossy(&output.stderr);
+    let log = interrupt(child);
     assert!(
         log.contains("id=msg_cli status=200 outcome=processed"),
         "{log}"

@@ -8,6 +8,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::reports::ReportFiles;
+
 fn hookspec() -> &'static str {
     env!("CARGO_BIN_EXE_hookspec")
 }
@@ -77,29 +79,17 @@ fn builtin_reference_has_no_divergence() {
 
 #[test]
 fn reference_adapter_process_has_no_divergence_and_writes_reports() {
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("report.json");
-    let junit = dir.path().join("report.xml");
+    let reports = ReportFiles::new();
     let exec = format!("{} vectors adapter", hookspec());
-    let out = run(&[
-        "vectors",
-        "check",
-        "--exec",
-        &exec,
-        "--json",
-        json.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-    ]);
+    let out = run(&[&["vectors", "check", "--exec", &exec][..], &reports.args()].concat());
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let report = reports.json();
     assert_eq!(report["command"], "vectors check");
     assert_eq!(report["summary"]["FAILED"], 0);
     assert!(report["summary"]["total"].as_u64().unwrap() >= 500);
     assert_eq!(report["cases"][0]["id"], "v1/tc_1");
-    let xml = std::fs::read_to_string(&junit).unwrap();
+    let xml = reports.junit();
     assert!(
         xml.contains("name=\"v1/tc_1\""),
         "{}",

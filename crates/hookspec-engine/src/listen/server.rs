@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use super::record::{AttemptEnd, AttemptRecord, Recording, StopReason};
 use super::script::{Script, Step};
 use super::{HOLD_LIMIT_STATUS, ListenConfig, REDIRECT_PREFIX};
+use crate::server_task::ServerTask;
 use hookspec::clock::unix_now;
 use hookspec::header::WEBHOOK_ID;
 
@@ -75,19 +76,20 @@ pub type OnNotice = Arc<dyn Fn(&Notice) + Send + Sync>;
 #[derive(Debug)]
 pub struct Listener {
     socket: tokio::net::TcpListener,
+    local_addr: SocketAddr,
 }
 
 impl Listener {
     /// Binds `addr` (port 0 picks a free port).
     pub async fn bind(addr: SocketAddr) -> std::io::Result<Self> {
-        Ok(Self {
-            socket: tokio::net::TcpListener::bind(addr).await?,
-        })
+        let socket = tokio::net::TcpListener::bind(addr).await?;
+        let local_addr = socket.local_addr()?;
+        Ok(Self { socket, local_addr })
     }
 
     /// The bound address.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.socket.local_addr()
+        Ok(self.local_addr)
     }
 
     /// Serves until `config.expect_events` ids have completed their script and
@@ -113,18 +115,12 @@ impl Listener {
         let router = axum::Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&shared));
-        let mut shutdown = stopping_tx.subscribe();
-        let server = tokio::spawn(
-            axum::serve(self.socket, router)
-                .with_graceful_shutdown(async move {
-                    let _ = shutdown.wait_for(|stopping| *stopping).await;
-                })
-                .into_future(),
-        );
+        let mut server = ServerTask::serve(self.socket, self.local_addr, router);
 
         let reason = wait_for_end(&shared, config, stop).await;
         let stopped = shared.start.elapsed();
         let _ = stopping_tx.send(true);
+        server.signal();
         let recording = {
             let state = shared.lock();
             Recording {
@@ -138,13 +134,7 @@ impl Listener {
             }
         };
         // Let held connections answer and idle ones close; never wait long on a slow sender.
-        let abort = server.abort_handle();
-        if tokio::time::timeout(Duration::from_secs(1), server)
-            .await
-            .is_err()
-        {
-            abort.abort();
-        }
+        server.stop_within(Duration::from_secs(1)).await;
         recording
     }
 }

@@ -45,8 +45,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thiserror::Error;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 pub use auth::{AsyncAuthenticate, AuthFuture, Authenticate, Authenticated, Rejection, status_for};
 pub use dedup::{Admission, DEFAULT_TTL, DedupStore, MIN_TTL, PRUNE_INTERVAL_SECS};
@@ -55,6 +53,8 @@ pub use log::{DeliveryOutcome, DeliveryRecord, LogSink};
 pub use reference::{LOOPBACK_ANY, spawn_embedded, trust};
 
 use hookspec::verify::Verifier;
+
+use crate::server_task::ServerTask;
 
 /// The default listening address: `127.0.0.1:8080` (loopback only).
 pub const DEFAULT_ADDR: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
@@ -213,14 +213,6 @@ pub async fn spawn(config: ServeConfig) -> Result<RunningServer, ServeError> {
     if config.max_body == 0 {
         return Err(ServeError::InvalidBodyLimit);
     }
-    let bind_error = |source| ServeError::Bind {
-        addr: config.addr,
-        source,
-    };
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .map_err(bind_error)?;
-    let local_addr = listener.local_addr().map_err(bind_error)?;
     let store = Arc::new(DedupStore::new(config.dedup_ttl));
     let app = Arc::new(app::App {
         auth: config.auth,
@@ -228,21 +220,16 @@ pub async fn spawn(config: ServeConfig) -> Result<RunningServer, ServeError> {
         log: config.log,
     });
     let router = app::router(app, &config.observe_path, config.max_body);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                // Either an explicit shutdown or the handle being dropped.
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let server = ServerTask::bind(config.addr, router)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.addr,
+            source,
+        })?;
     Ok(RunningServer {
-        local_addr,
+        server,
         observe_path: config.observe_path,
         store,
-        stop: Some(stop),
-        task: Some(task),
     })
 }
 
@@ -250,27 +237,25 @@ pub async fn spawn(config: ServeConfig) -> Result<RunningServer, ServeError> {
 /// background); [`RunningServer::shutdown`] stops it and waits.
 #[derive(Debug)]
 pub struct RunningServer {
-    local_addr: SocketAddr,
+    server: ServerTask,
     observe_path: String,
     store: Arc<DedupStore>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<io::Result<()>>>,
 }
 
 impl RunningServer {
     /// The bound address (with the real port when the configured port was 0).
     pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
+        self.server.local_addr()
     }
 
     /// The URL to deliver to: `http://<addr>/` (any path but the observer's works).
     pub fn base_url(&self) -> String {
-        format!("http://{}/", self.local_addr)
+        format!("http://{}/", self.local_addr())
     }
 
     /// The observer URL: `http://<addr><observe path>`.
     pub fn observe_url(&self) -> String {
-        format!("http://{}{}", self.local_addr, self.observe_path)
+        format!("http://{}{}", self.local_addr(), self.observe_path)
     }
 
     /// What the observer would answer right now, without an HTTP round trip.
@@ -280,22 +265,8 @@ impl RunningServer {
 
     /// Stops accepting connections, lets in-flight requests finish, and waits for the
     /// server to stop.
-    pub async fn shutdown(mut self) -> io::Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        match self.task.take() {
-            Some(task) => task.await.map_err(io::Error::other)?,
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for RunningServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+    pub async fn shutdown(self) -> io::Result<()> {
+        self.server.stop().await
     }
 }
 

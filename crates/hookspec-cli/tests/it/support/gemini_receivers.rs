@@ -1,8 +1,8 @@
 //! Deliberately flawed receivers of Gemini's signing schemes (`v1a` with a public key,
 //! `v1a-jwks`, `jwt`), in the style of [`super::receivers`]: small HTTP servers on
 //! `127.0.0.1:0`, each correct except for exactly one [`GeminiFlaw`], each with the
-//! observer contract at [`OBSERVE_PATH`]. The checker must catch every one of them, in the
-//! family [`GeminiFlaw::family`] names.
+//! observer contract at [`OBSERVE_PATH`](super::server::OBSERVE_PATH). The checker must
+//! catch every one of them, in the family [`GeminiFlaw::family`] names.
 //!
 //! Everything a flaw does not touch is the reference behaviour: the library
 //! [`JwksVerifier`] behind a [`JwksCache`] (refetch on a miss, at most once a second so
@@ -10,16 +10,12 @@
 //! reference statuses, an id store acting once per id. The flaws that accept forgeries are
 //! fallbacks after the reference refused, so genuine deliveries still pass.
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit as _, Mac as _};
@@ -29,23 +25,9 @@ use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 use hookspec_engine::serve::{status_for, status_for_jwks};
 use serde_json::Value;
 
-use super::receivers::OBSERVE_PATH;
-
-/// A running flawed receiver. Dropping it stops the server.
-#[derive(Debug)]
-pub struct GeminiReceiver {
-    /// Deliver here.
-    pub base_url: String,
-    /// The observer (`GET` → `{"webhook-id": times acted on}`).
-    pub observe_url: String,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for GeminiReceiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
+use super::server::{
+    FlawedReceiver, Receiving, Refusal, answer, header_id, spawn_receiver, webhook_headers,
+};
 
 /// One flaw, and the behaviour it gives the receiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,7 +88,7 @@ pub enum GeminiKeys {
 }
 
 /// Starts a receiver with `flaw`, trusting `keys`.
-pub async fn spawn_gemini_flawed(flaw: GeminiFlaw, keys: GeminiKeys) -> GeminiReceiver {
+pub async fn spawn_gemini_flawed(flaw: GeminiFlaw, keys: GeminiKeys) -> FlawedReceiver {
     let auth = match keys {
         GeminiKeys::PublicKey(key) => Auth::Static(Verifier::new().with_public_key(key), key),
         GeminiKeys::Jwks { url, audience } => {
@@ -125,28 +107,8 @@ pub async fn spawn_gemini_flawed(flaw: GeminiFlaw, keys: GeminiKeys) -> GeminiRe
             )
         }
     };
-    let state = Arc::new(Flawed {
-        flaw,
-        auth,
-        store: Mutex::default(),
-    });
-    let router = Router::new()
-        .route(OBSERVE_PATH, get(observe))
-        .fallback(deliver)
-        .layer(DefaultBodyLimit::max(5 * 1024 * 1024))
-        .with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let addr = listener.local_addr().expect("local addr");
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    GeminiReceiver {
-        base_url: format!("http://{addr}/"),
-        observe_url: format!("http://{addr}{OBSERVE_PATH}"),
-        task,
-    }
+    let state = Flawed { flaw, auth };
+    spawn_receiver(state, deliver).await
 }
 
 enum Auth {
@@ -157,38 +119,17 @@ enum Auth {
 struct Flawed {
     flaw: GeminiFlaw,
     auth: Auth,
-    store: Mutex<Store>,
 }
 
-#[derive(Default)]
-struct Store {
-    seen: HashSet<String>,
-    acted: BTreeMap<String, u64>,
-}
-
-async fn observe(State(state): State<Arc<Flawed>>) -> Response {
-    let acted = state.store.lock().unwrap().acted.clone();
-    (
-        [("content-type", "application/json")],
-        serde_json::to_vec(&acted).unwrap(),
-    )
-        .into_response()
-}
-
-type Refusal = (StatusCode, &'static str);
-
-async fn deliver(State(state): State<Arc<Flawed>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn deliver(State(state): Receiving<Flawed>, headers: HeaderMap, body: Bytes) -> Response {
     let now = hookspec::clock::unix_now();
-    match state.authenticate(&headers, &body, now).await {
-        Ok(id) => {
-            let mut store = state.store.lock().unwrap();
-            if store.seen.insert(id.clone()) {
-                *store.acted.entry(id).or_default() += 1;
-            }
-            (StatusCode::OK, "ok\n").into_response()
+    let result = state.authenticate(&headers, &body, now).await.map(|id| {
+        let mut store = state.store.lock().unwrap();
+        if store.seen.insert(id.clone()) {
+            store.act(&id);
         }
-        Err((status, code)) => (status, format!("rejected: {code}\n")).into_response(),
-    }
+    });
+    answer(result)
 }
 
 impl Flawed {
@@ -258,11 +199,7 @@ impl Flawed {
 
 /// A `v1` entry equal to HMAC-SHA256(public key bytes, `id.timestamp.body`).
 fn hmac_with_public_key(headers: &HeaderMap, body: &[u8], key: &PublicKey) -> bool {
-    let (Some(id), Some(ts), Some(signatures)) = (
-        headers.get(header::WEBHOOK_ID),
-        headers.get(header::WEBHOOK_TIMESTAMP),
-        headers.get(header::WEBHOOK_SIGNATURE),
-    ) else {
+    let Some((id, ts, signatures)) = webhook_headers(headers) else {
         return false;
     };
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("any key");
@@ -303,11 +240,4 @@ fn hs256_with_rsa_pem(headers: &HeaderMap, jwks: &hookspec::Jwks) -> bool {
         mac.update(format!("{h}.{c}").as_bytes());
         mac.verify_slice(&tag).is_ok()
     })
-}
-
-/// The `webhook-id` header when it is a valid id.
-fn header_id(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::WEBHOOK_ID)?;
-    header::is_valid_id(value.as_bytes())
-        .then(|| String::from_utf8_lossy(value.as_bytes()).into_owned())
 }

@@ -7,8 +7,13 @@
 
 pub mod gemini_receivers;
 pub mod http;
+pub mod in_process;
 pub mod json;
+pub mod process;
+pub mod readme;
 pub mod receivers;
+pub mod reports;
+pub mod server;
 
 #[cfg(test)]
 mod sanity;

@@ -1,6 +1,6 @@
 //! Deliberately flawed receivers: small HTTP servers on `127.0.0.1:0`, each correct except
-//! for exactly one [`Flaw`], each with the observer contract at [`OBSERVE_PATH`]. The
-//! checker must catch every one of them.
+//! for exactly one [`Flaw`], each with the observer contract at
+//! [`OBSERVE_PATH`](super::server::OBSERVE_PATH). The checker must catch every one of them.
 //!
 //! Everything a flaw does not touch is the reference behaviour: the library [`Verifier`]
 //! (strict profile, 300 s tolerance), rejections answered with
@@ -9,16 +9,12 @@
 //! built as a fallback after the reference verifier refused (so genuine deliveries still
 //! pass and the flaw is the only difference).
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{KeyInit as _, Mac as _};
@@ -27,9 +23,9 @@ use hookspec::{Secret, Verifier, VerifyError};
 use hookspec_engine::serve::status_for;
 
 use super::json::reserialize;
-
-/// Where every flawed receiver serves the observer contract.
-pub const OBSERVE_PATH: &str = "/_hookspec/observed";
+use super::server::{
+    FlawedReceiver, Receiving, Refusal, answer, header_id, spawn_receiver, webhook_headers,
+};
 
 /// The window between "check" and "insert" of [`Flaw::RacyDedup`]: long enough that
 /// concurrent deliveries of one id reliably all pass the check, short enough that a
@@ -95,102 +91,31 @@ impl Flaw {
     }
 }
 
-/// A running flawed receiver. Dropping it stops the server.
-#[derive(Debug)]
-pub struct FlawedReceiver {
-    /// Deliver here.
-    pub base_url: String,
-    /// The observer (`GET` → `{"webhook-id": times acted on}`).
-    pub observe_url: String,
-    /// The server task.
-    pub handle: ServerHandle,
-}
-
-/// Aborts the server task when dropped.
-#[derive(Debug)]
-pub struct ServerHandle(tokio::task::JoinHandle<()>);
-
-impl Drop for ServerHandle {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// Starts a receiver with `flaw`, trusting `secrets` (the first is the current one).
 pub async fn spawn_flawed(flaw: Flaw, secrets: &[Secret]) -> FlawedReceiver {
     assert!(!secrets.is_empty(), "a flawed receiver needs a secret");
     let verifier = secrets
         .iter()
         .fold(Verifier::new(), |v, s| v.with_secret(s.clone()));
-    let state = Arc::new(Flawed {
+    let state = Flawed {
         flaw,
         secrets: secrets.to_vec(),
         verifier,
-        store: Mutex::default(),
-    });
-    let router = Router::new()
-        .route(OBSERVE_PATH, get(observe))
-        .fallback(deliver)
-        .layer(DefaultBodyLimit::max(5 * 1024 * 1024))
-        .with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let addr = listener.local_addr().expect("local addr");
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    FlawedReceiver {
-        base_url: format!("http://{addr}/"),
-        observe_url: format!("http://{addr}{OBSERVE_PATH}"),
-        handle: ServerHandle(task),
-    }
+    };
+    spawn_receiver(state, deliver).await
 }
 
 struct Flawed {
     flaw: Flaw,
     secrets: Vec<Secret>,
     verifier: Verifier,
-    store: Mutex<Store>,
 }
-
-#[derive(Default)]
-struct Store {
-    /// Ids whose delivery authenticated.
-    seen: HashSet<String>,
-    /// Times each id was acted on (the observer's answer).
-    acted: BTreeMap<String, u64>,
-}
-
-impl Store {
-    fn act(&mut self, id: &str) {
-        *self.acted.entry(id.to_owned()).or_default() += 1;
-    }
-}
-
-async fn observe(State(state): State<Arc<Flawed>>) -> Response {
-    let acted = state.store.lock().unwrap().acted.clone();
-    (
-        [("content-type", "application/json")],
-        serde_json::to_vec(&acted).unwrap(),
-    )
-        .into_response()
-}
-
-type Refusal = (StatusCode, &'static str);
 
 fn refuse(error: &VerifyError) -> Refusal {
     (status_for(error), error.code())
 }
 
-fn answer(result: Result<(), Refusal>) -> Response {
-    match result {
-        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
-        Err((status, code)) => (status, format!("rejected: {code}\n")).into_response(),
-    }
-}
-
-async fn deliver(State(state): State<Arc<Flawed>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn deliver(State(state): Receiving<Flawed>, headers: HeaderMap, body: Bytes) -> Response {
     let now = hookspec::clock::unix_now();
     if state.flaw == Flaw::ProcessBeforeVerify {
         // Act first, verify second; all under one lock, so acting early is the only flaw.
@@ -313,11 +238,7 @@ impl Flawed {
     /// The flawed comparison: for each `v1,` entry, only the overlap of the given text and
     /// the expected base64 is compared (an empty entry compares nothing and passes).
     fn prefix_match(&self, headers: &HeaderMap, body: &[u8]) -> bool {
-        let (Some(id), Some(ts), Some(signatures)) = (
-            headers.get(header::WEBHOOK_ID),
-            headers.get(header::WEBHOOK_TIMESTAMP),
-            headers.get(header::WEBHOOK_SIGNATURE),
-        ) else {
+        let Some((id, ts, signatures)) = webhook_headers(headers) else {
             return false;
         };
         let expected: Vec<String> = self
@@ -370,11 +291,4 @@ fn signature_stage(error: &VerifyError) -> bool {
         error,
         VerifyError::NoSupportedSignature { .. } | VerifyError::NoMatchingSignature { .. }
     )
-}
-
-/// The `webhook-id` header when it is a valid id.
-fn header_id(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::WEBHOOK_ID)?;
-    header::is_valid_id(value.as_bytes())
-        .then(|| String::from_utf8_lossy(value.as_bytes()).into_owned())
 }

@@ -246,6 +246,24 @@ impl Case {
     }
 }
 
+/// The header of a Standard Webhooks file (`v1`, `v1a`): its `title`, then how to regenerate
+/// it, what its expected results follow, and that its keys are test keys.
+pub(crate) fn standard_header(title: &str) -> [&str; 4] {
+    [
+        title,
+        REGENERATE,
+        "Expected results follow hookspec's strict profile (README, section \"The strict profile\").",
+        "Keys here are published test keys: never use them for anything else.",
+    ]
+}
+
+/// The header line that says how to regenerate a file.
+pub(crate) const REGENERATE: &str =
+    "Regenerate with `cargo run -- vectors generate --out vectors` (see vectors/README.md).";
+
+/// A part of a file's tests, added in order.
+pub(crate) type Section = fn(&mut Builder) -> Result<(), RenderError>;
+
 /// Collects groups and tests, assigning ids and rendering templates.
 pub(crate) struct Builder {
     scheme: hookspec::Scheme,
@@ -293,6 +311,56 @@ impl Builder {
             jwt_issuer: issuer.map(str::to_string),
             tests: Vec::new(),
         });
+    }
+
+    /// Adds the tests of each section, in order.
+    pub fn sections(&mut self, sections: &[Section]) -> Result<(), RenderError> {
+        sections.iter().try_for_each(|section| section(self))
+    }
+
+    /// The freshness tests `v1` and `v1a` share: `signature` on deliveries timestamped each of
+    /// `fresh` seconds from now (valid), then exactly ±300 s from now, where the strict profile
+    /// leaves the choice (`boundary_label` starts those tests' comments).
+    pub fn fresh_timestamps(
+        &mut self,
+        fresh: &[i64],
+        boundary_label: &str,
+        signature: &[Part],
+    ) -> Result<(), RenderError> {
+        for &offset in fresh {
+            self.add(
+                Case::new(
+                    format!("timestamp {offset:+} s from now, signed"),
+                    &["FreshTimestamp"],
+                    signature.to_vec(),
+                )
+                .ts(vec![now(offset)]),
+            )?;
+        }
+        for offset in [-300i64, 300] {
+            self.add(
+                Case::new(
+                    format!("{boundary_label}timestamp exactly {offset:+} s from now"),
+                    &["ToleranceBoundary"],
+                    signature.to_vec(),
+                )
+                .ts(vec![now(offset)])
+                .acceptable(None),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Adds a delivery like [`Case::new`] whose signature header is the one entry `entry`,
+    /// expected rejected with `code`.
+    pub fn reject(
+        &mut self,
+        comment: impl Into<String>,
+        flags: &[&'static str],
+        entry: SigSpec,
+        code: &'static str,
+    ) -> Result<(), RenderError> {
+        self.add(Case::new(comment, flags, vec![entry.part()]).invalid(code))
     }
 
     /// Adds a test to the current group.
