@@ -35,6 +35,9 @@
 //! tool is `hookspec-cli`.
 
 #![forbid(unsafe_code)]
+// Everything public here is API a service builds on: an undocumented item fails the build
+// rather than only warning, as the workspace-wide lint does.
+#![deny(missing_docs)]
 
 pub mod clock;
 pub mod header;
