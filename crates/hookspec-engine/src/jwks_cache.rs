@@ -420,6 +420,7 @@ fn transport_reason(error: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hookspec::ErrorCode;
 
     fn lifetime(values: &[&str], age: Option<&str>) -> u64 {
         let mut headers = http::HeaderMap::new();

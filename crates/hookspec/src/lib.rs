@@ -40,6 +40,7 @@
 #![deny(missing_docs)]
 
 pub mod clock;
+mod error_code;
 pub mod header;
 #[cfg(feature = "jwks")]
 pub mod jwt;
@@ -48,6 +49,7 @@ pub mod scheme;
 pub mod sign;
 pub mod verify;
 
+pub use error_code::ErrorCode;
 pub use header::HeaderSource;
 pub use key::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey};
 pub use scheme::Scheme;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::TypedValueParser as _;
+use hookspec::ErrorCode;
 use hookspec::Scheme;
 use hookspec::{JwksVerifier, Secret, SigningKey, Verifier};
 use hookspec_engine::cases::keyset::{JwtSettings, KeySet};

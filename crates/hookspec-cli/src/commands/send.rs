@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use hookspec::ErrorCode;
 use hookspec::clock;
 use hookspec::jwt::JwtSigner;
 use hookspec::key::RsaSigningKey;

@@ -1,5 +1,6 @@
 //! `hookspec sign`: print the three headers for a body.
 
+use hookspec::ErrorCode;
 use hookspec::clock::unix_now;
 use hookspec::header;
 use hookspec_engine::exit;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use hookspec::ErrorCode;
 use hookspec::{Scheme, Verifier};
 use hookspec_engine::exit;
 
@@ -105,7 +106,7 @@ pub fn run(args: Args) -> Outcome {
 /// `hookspec verify --jwks URL`: the key set is fetched once through the library's cache.
 mod jwks {
     use hookspec::verify::Proof;
-    use hookspec::{JwksVerifier, JwksVerifyError};
+    use hookspec::{ErrorCode, JwksVerifier, JwksVerifyError};
     use hookspec_engine::exit;
     use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 

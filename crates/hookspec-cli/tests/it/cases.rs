@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use hookspec::ErrorCode;
 use hookspec::Scheme;
 use hookspec::header::{Malformed, SignatureEntry, signature_entries};
 use hookspec::sign::entry_v1;

@@ -12,6 +12,7 @@ use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hmac::{KeyInit as _, Mac as _};
+use hookspec::ErrorCode;
 use hookspec::jwt::{self, JwtSigner};
 use hookspec::key::{Jwk, JwkKey, RsaSigningKey};
 use hookspec::verify::Proof;

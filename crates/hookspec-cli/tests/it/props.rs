@@ -4,6 +4,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use hookspec::ErrorCode;
 use hookspec::Scheme;
 use hookspec::header::{SignatureEntry, parse_timestamp, signature_entries};
 use hookspec::sign::{entry_v1, entry_v1a};

@@ -22,6 +22,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::jwks_host::{self, RunningJwksHost};
+use hookspec::ErrorCode;
 use hookspec::Scheme;
 use hookspec::jwt::JwtSigner;
 use hookspec::key::{Jwk, Jwks, KeyError, RsaSigningKey, SigningKey};

@@ -24,6 +24,7 @@ use crate::report::{CaseResult, Level, Observed, Report, Verdict};
 use crate::serve::{LogSink, ServeConfig};
 use crate::vectors::render::RenderError;
 use crate::vectors::{Expected, TestGroup, TestVector, VectorFile, request_at};
+use hookspec::ErrorCode;
 use hookspec::clock::unix_now;
 use hookspec::key::{LengthPolicy, PublicKey, Secret};
 use hookspec::verify::Verifier;

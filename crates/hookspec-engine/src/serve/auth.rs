@@ -12,6 +12,7 @@ use std::pin::Pin;
 
 use http::{HeaderMap, StatusCode};
 
+use hookspec::ErrorCode;
 use hookspec::header;
 use hookspec::verify::{Verifier, VerifyError};
 
@@ -41,7 +42,8 @@ impl Authenticated {
 pub struct Rejection {
     /// The HTTP status of the answer (never 2xx).
     pub status: StatusCode,
-    /// A stable machine-readable code (for verification failures, [`VerifyError::code`]).
+    /// A stable machine-readable code (for verification failures, the [`ErrorCode::code`] of
+    /// the [`VerifyError`]).
     pub code: &'static str,
     /// A one-line, secret-free explanation, sent as the response body.
     pub message: String,

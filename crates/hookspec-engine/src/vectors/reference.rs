@@ -16,6 +16,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::protocol::{Request, Response};
+use hookspec::ErrorCode;
 use hookspec::Scheme;
 use hookspec::key::{Jwks, PublicKey, Secret};
 use hookspec::verify::{JwksVerifier, Verifier};

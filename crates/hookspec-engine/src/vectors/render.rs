@@ -25,6 +25,7 @@ use super::format::{
     Computed, HeaderTemplate, JwtSign, JwtSpec, Part, RawMutation, SigSpec, TestVector,
     TextMutation, TokenMutation,
 };
+use hookspec::ErrorCode;
 use hookspec::header::{
     SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
     parse_timestamp,

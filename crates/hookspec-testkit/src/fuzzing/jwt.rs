@@ -9,6 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
 use super::codec::{Reader, Writer};
+use hookspec::ErrorCode;
 use hookspec::jwt::{JwtSigner, sign_hs256};
 use hookspec::key::{Jwk, Jwks, RsaSigningKey, SigningKey};
 use hookspec::verify::{JwksVerifier, Proof};

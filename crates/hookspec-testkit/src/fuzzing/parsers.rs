@@ -4,6 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::oracle;
+use hookspec::ErrorCode;
 use hookspec::header::{SignatureEntry, is_valid_id, parse_timestamp, signature_entries};
 use hookspec::key::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey};
 

@@ -23,6 +23,7 @@ use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit as _, Mac as _};
+use hookspec::ErrorCode;
 use hookspec::header::{self, SignatureEntry};
 use hookspec::{JwksVerifier, JwksVerifyError, PublicKey, Verifier, VerifyError};
 use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};

@@ -22,6 +22,7 @@ use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{KeyInit as _, Mac as _};
+use hookspec::ErrorCode;
 use hookspec::header::{self, SignatureEntry};
 use hookspec::{Secret, Verifier, VerifyError};
 use hookspec_engine::serve::status_for;

@@ -1,6 +1,7 @@
 //! Cases judged on every attempt on its own: headers, id, timestamp, signature, method.
 
 use super::*;
+use hookspec::ErrorCode;
 
 /// The result of one per-attempt check.
 pub(super) enum Check {
