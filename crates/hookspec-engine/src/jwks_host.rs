@@ -22,7 +22,7 @@ use axum::routing::get;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use hookspec::key::Jwks;
+use hookspec::Jwks;
 
 /// Where the set is served: `/.well-known/jwks.json`, as Google serves Gemini's.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";

@@ -96,8 +96,8 @@ impl Signer {
     /// The `webhook-signature` value for a delivery.
     ///
     /// Refuses ids that a strict receiver rejects (empty, containing `.`, non-visible ASCII)
-    /// and the timestamp 0. To sign arbitrary bytes (for negative tests), use
-    /// [`entry_v1`] / [`entry_v1a`].
+    /// and the timestamp 0: a service never needs to send those. hookspec's own negative
+    /// tests sign arbitrary bytes with helpers that are not part of this API.
     pub fn sign(&self, id: &str, timestamp: u64, body: &[u8]) -> Result<String, SignError> {
         if self.keys.is_empty() {
             return Err(SignError::NoKeys);

@@ -52,7 +52,7 @@ pub use dedup::{Admission, DEFAULT_TTL, DedupStore, MIN_TTL, PRUNE_INTERVAL_SECS
 pub use jwks::{JwksAuthenticator, status_for_jwks};
 pub use log::{DeliveryOutcome, DeliveryRecord, LogSink};
 
-use hookspec::verify::Verifier;
+use hookspec::Verifier;
 
 /// The default listening address: `127.0.0.1:8080` (loopback only).
 pub const DEFAULT_ADDR: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(

@@ -49,7 +49,7 @@ pub enum JwksVerifyError {
     /// minted for someone else, so the JWT path requires one.
     #[error("a JWT arrived but no audience is configured")]
     JwtAudienceNotConfigured,
-    /// The token is longer than [`crate::jwt::MAX_TOKEN_LEN`]; it was not parsed.
+    /// The token is longer than the 8 KiB a verifier accepts; it was not parsed.
     #[error("the JWT is {len} bytes; at most {max} are accepted")]
     JwtTooLarge {
         /// Its length in bytes.

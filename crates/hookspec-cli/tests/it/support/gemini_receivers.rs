@@ -23,9 +23,11 @@ use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit as _, Mac as _};
-use hookspec::ErrorCode;
-use hookspec::header::{self, SignatureEntry};
-use hookspec::{JwksVerifier, JwksVerifyError, PublicKey, Verifier, VerifyError};
+use hookspec::internal::{SignatureEntry, is_valid_id, signature_entries};
+use hookspec::{
+    ErrorCode, JwksVerifier, JwksVerifyError, PublicKey, Verifier, VerifyError, WEBHOOK_ID,
+    WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
+};
 use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 use hookspec_engine::serve::{status_for, status_for_jwks};
 use serde_json::Value;
@@ -179,7 +181,7 @@ async fn observe(State(state): State<Arc<Flawed>>) -> Response {
 type Refusal = (StatusCode, &'static str);
 
 async fn deliver(State(state): State<Arc<Flawed>>, headers: HeaderMap, body: Bytes) -> Response {
-    let now = hookspec::clock::unix_now();
+    let now = hookspec::internal::unix_now();
     match state.authenticate(&headers, &body, now).await {
         Ok(id) => {
             let mut store = state.store.lock().unwrap();
@@ -260,29 +262,26 @@ impl Flawed {
 /// A `v1` entry equal to HMAC-SHA256(public key bytes, `id.timestamp.body`).
 fn hmac_with_public_key(headers: &HeaderMap, body: &[u8], key: &PublicKey) -> bool {
     let (Some(id), Some(ts), Some(signatures)) = (
-        headers.get(header::WEBHOOK_ID),
-        headers.get(header::WEBHOOK_TIMESTAMP),
-        headers.get(header::WEBHOOK_SIGNATURE),
+        headers.get(WEBHOOK_ID),
+        headers.get(WEBHOOK_TIMESTAMP),
+        headers.get(WEBHOOK_SIGNATURE),
     ) else {
         return false;
     };
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("any key");
-    mac.update(&hookspec::sign::signed_content(
+    mac.update(&hookspec::internal::signed_content(
         id.as_bytes(),
         ts.as_bytes(),
         body,
     ));
     let tag: [u8; 32] = mac.finalize().into_bytes().into();
-    header::signature_entries(signatures.as_bytes())
+    signature_entries(signatures.as_bytes())
         .any(|entry| matches!(entry, SignatureEntry::V1(t) if t == tag))
 }
 
 /// An HS256 token whose tag is keyed with the SPKI PEM of the RSA key its `kid` names.
 fn hs256_with_rsa_pem(headers: &HeaderMap, jwks: &hookspec::Jwks) -> bool {
-    let Some(token) = headers
-        .get(header::WEBHOOK_SIGNATURE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(token) = headers.get(WEBHOOK_SIGNATURE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
     let parts: Vec<&str> = token.split('.').collect();
@@ -308,7 +307,6 @@ fn hs256_with_rsa_pem(headers: &HeaderMap, jwks: &hookspec::Jwks) -> bool {
 
 /// The `webhook-id` header when it is a valid id.
 fn header_id(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::WEBHOOK_ID)?;
-    header::is_valid_id(value.as_bytes())
-        .then(|| String::from_utf8_lossy(value.as_bytes()).into_owned())
+    let value = headers.get(WEBHOOK_ID)?;
+    is_valid_id(value.as_bytes()).then(|| String::from_utf8_lossy(value.as_bytes()).into_owned())
 }

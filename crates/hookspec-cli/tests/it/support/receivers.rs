@@ -22,9 +22,11 @@ use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{KeyInit as _, Mac as _};
-use hookspec::ErrorCode;
-use hookspec::header::{self, SignatureEntry};
-use hookspec::{Secret, Verifier, VerifyError};
+use hookspec::internal::{SignatureEntry, is_valid_id, parse_timestamp, signature_entries};
+use hookspec::{
+    ErrorCode, SVIX_SIGNATURE, Secret, Verifier, VerifyError, WEBHOOK_ID, WEBHOOK_SIGNATURE,
+    WEBHOOK_TIMESTAMP,
+};
 use hookspec_engine::serve::status_for;
 
 use super::json::reserialize;
@@ -192,12 +194,12 @@ fn answer(result: Result<(), Refusal>) -> Response {
 }
 
 async fn deliver(State(state): State<Arc<Flawed>>, headers: HeaderMap, body: Bytes) -> Response {
-    let now = hookspec::clock::unix_now();
+    let now = hookspec::internal::unix_now();
     if state.flaw == Flaw::ProcessBeforeVerify {
         // Act first, verify second; all under one lock, so acting early is the only flaw.
         let mut store = state.store.lock().unwrap();
         let id = headers
-            .get(header::WEBHOOK_ID)
+            .get(WEBHOOK_ID)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         if let Some(id) = &id
@@ -253,21 +255,21 @@ impl Flawed {
                 // Judge as if "now" were the timestamp when it is ahead: the past side
                 // stays checked against the real clock.
                 let ts = headers
-                    .get(header::WEBHOOK_TIMESTAMP)
-                    .and_then(|v| header::parse_timestamp(v.as_bytes()));
+                    .get(WEBHOOK_TIMESTAMP)
+                    .and_then(|v| parse_timestamp(v.as_bytes()));
                 self.verifier
                     .verify_at(headers, body, ts.map_or(now, |ts| ts.max(now)))
             }
             Flaw::FirstEntryOnly => {
                 let mut first_only = headers.clone();
-                if let Some(value) = headers.get(header::WEBHOOK_SIGNATURE) {
+                if let Some(value) = headers.get(WEBHOOK_SIGNATURE) {
                     let first = value
                         .as_bytes()
                         .split(|&b| b == b' ')
                         .find(|entry| !entry.is_empty())
                         .unwrap_or_default();
                     first_only.insert(
-                        header::WEBHOOK_SIGNATURE,
+                        WEBHOOK_SIGNATURE,
                         axum::http::HeaderValue::from_bytes(first).expect("a part of a value"),
                     );
                 }
@@ -298,8 +300,8 @@ impl Flawed {
                 other => other,
             },
             Flaw::MissingSignatureAccepted => {
-                let unsigned = headers.get(header::WEBHOOK_SIGNATURE).is_none()
-                    && headers.get(header::SVIX_SIGNATURE).is_none();
+                let unsigned = headers.get(WEBHOOK_SIGNATURE).is_none()
+                    && headers.get(SVIX_SIGNATURE).is_none();
                 if unsigned {
                     return header_id(headers)
                         .ok_or((StatusCode::BAD_REQUEST, VerifyError::MissingId.code()));
@@ -315,9 +317,9 @@ impl Flawed {
     /// the expected base64 is compared (an empty entry compares nothing and passes).
     fn prefix_match(&self, headers: &HeaderMap, body: &[u8]) -> bool {
         let (Some(id), Some(ts), Some(signatures)) = (
-            headers.get(header::WEBHOOK_ID),
-            headers.get(header::WEBHOOK_TIMESTAMP),
-            headers.get(header::WEBHOOK_SIGNATURE),
+            headers.get(WEBHOOK_ID),
+            headers.get(WEBHOOK_TIMESTAMP),
+            headers.get(WEBHOOK_SIGNATURE),
         ) else {
             return false;
         };
@@ -325,7 +327,7 @@ impl Flawed {
             .secrets
             .iter()
             .map(|s| {
-                STANDARD.encode(hookspec::sign::tag_v1(
+                STANDARD.encode(hookspec::internal::tag_v1(
                     s,
                     id.as_bytes(),
                     ts.as_bytes(),
@@ -347,7 +349,7 @@ impl Flawed {
 
     /// The flawed scheme: a `v1` entry equal to HMAC-SHA256(secret, body).
     fn body_only_match(&self, headers: &HeaderMap, body: &[u8]) -> bool {
-        let Some(signatures) = headers.get(header::WEBHOOK_SIGNATURE) else {
+        let Some(signatures) = headers.get(WEBHOOK_SIGNATURE) else {
             return false;
         };
         let tags: Vec<[u8; 32]> = self
@@ -360,7 +362,7 @@ impl Flawed {
                 mac.finalize().into_bytes().into()
             })
             .collect();
-        header::signature_entries(signatures.as_bytes())
+        signature_entries(signatures.as_bytes())
             .any(|entry| matches!(entry, SignatureEntry::V1(tag) if tags.contains(&tag)))
     }
 }
@@ -375,7 +377,6 @@ fn signature_stage(error: &VerifyError) -> bool {
 
 /// The `webhook-id` header when it is a valid id.
 fn header_id(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::WEBHOOK_ID)?;
-    header::is_valid_id(value.as_bytes())
-        .then(|| String::from_utf8_lossy(value.as_bytes()).into_owned())
+    let value = headers.get(WEBHOOK_ID)?;
+    is_valid_id(value.as_bytes()).then(|| String::from_utf8_lossy(value.as_bytes()).into_owned())
 }

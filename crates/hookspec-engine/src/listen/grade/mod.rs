@@ -24,10 +24,10 @@ use super::ListenConfig;
 use super::record::{AttemptEnd, AttemptRecord, Recording};
 use super::script::Step;
 use crate::report::{CaseResult, Level, Observed, Verdict};
-use hookspec::header::{
-    HeaderValue, SignatureEntry, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, is_valid_id,
-    parse_timestamp, signature_entries, single_value,
+use hookspec::internal::{
+    HeaderValue, SignatureEntry, is_valid_id, parse_timestamp, signature_entries, single_value,
 };
+use hookspec::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
 
 pub use catalogue::{CATALOGUE, CaseDef, SPEC_SCHEDULE};
 
