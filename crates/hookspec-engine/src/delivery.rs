@@ -20,7 +20,7 @@
 
 use std::fmt;
 
-use hookspec::header::{HeaderSource, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
+use hookspec::{HeaderSource, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
 
 /// The content type of the JSON bodies the catalogue sends.
 pub const JSON: &str = "application/json";

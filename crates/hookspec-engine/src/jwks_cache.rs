@@ -29,10 +29,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::net::http_client;
-use hookspec::clock::unix_now;
-use hookspec::header::HeaderSource;
-use hookspec::key::{JWKS_MAX_BYTES, Jwks, JwksError};
-use hookspec::verify::{JwksVerified, JwksVerifier, JwksVerifyError};
+use hookspec::internal::unix_now;
+use hookspec::{
+    HeaderSource, JWKS_MAX_BYTES, Jwks, JwksError, JwksVerified, JwksVerifier, JwksVerifyError,
+};
 
 /// How long a key set is kept and how often it may be fetched.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -420,6 +420,7 @@ fn transport_reason(error: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hookspec::ErrorCode;
 
     fn lifetime(values: &[&str], age: Option<&str>) -> u64 {
         let mut headers = http::HeaderMap::new();

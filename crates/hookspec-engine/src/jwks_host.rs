@@ -19,7 +19,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use hookspec::key::Jwks;
+use hookspec::Jwks;
 
 use crate::server_task::ServerTask;
 

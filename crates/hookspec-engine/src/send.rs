@@ -6,9 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use hookspec::clock::unix_now;
-use hookspec::header::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
-use hookspec::sign::{SignError, Signer};
+use hookspec::internal::unix_now;
+use hookspec::{SignError, Signer, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
 
 /// The retry policy of [`deliver`].
 #[derive(Debug, Clone)]
@@ -113,7 +112,7 @@ pub struct Message<'a> {
 }
 
 /// What signs each attempt: the whole `webhook-signature` value for an id, a timestamp and
-/// the body. A [`Signer`] gives a `v1`/`v1a` entry list; a [`hookspec::jwt::JwtSigner`] an
+/// the body. A [`Signer`] gives a `v1`/`v1a` entry list; a [`hookspec::JwtSigner`] an
 /// RS256 JWT (Gemini's documented per-request scheme).
 pub trait SignAttempt {
     /// The `webhook-signature` value for one attempt.
@@ -126,7 +125,7 @@ impl SignAttempt for Signer {
     }
 }
 
-impl SignAttempt for hookspec::jwt::JwtSigner {
+impl SignAttempt for hookspec::JwtSigner {
     fn signature(&self, id: &str, timestamp: u64, body: &[u8]) -> Result<String, SignError> {
         self.sign(id, timestamp, body)
     }

@@ -27,7 +27,7 @@ use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use hmac::{KeyInit as _, Mac as _};
-use hookspec::clock::unix_now;
+use hookspec::internal::unix_now;
 use hookspec::{Secret, Signer, SigningKey, Verifier};
 use http::HeaderMap;
 
@@ -185,7 +185,7 @@ fn v1a(c: &mut Criterion) {
         });
 
         let message =
-            hookspec::sign::signed_content(ID.as_bytes(), d.timestamp_text.as_bytes(), &body);
+            hookspec::internal::signed_content(ID.as_bytes(), d.timestamp_text.as_bytes(), &body);
         let bytes: [u8; 64] = STANDARD
             .decode(&d.signature_b64)
             .unwrap()

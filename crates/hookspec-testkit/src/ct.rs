@@ -18,10 +18,8 @@ use std::time::Instant;
 use subtle::ConstantTimeEq as _;
 
 use crate::fuzzing::seeds::{V1_BODY, V1_ID, V1_SECRET, V1_TS, V5_SIGNING_KEY};
-use hookspec::Scheme;
-use hookspec::key::{PublicKey, Secret, SigningKey};
-use hookspec::sign::{Signer, tag_v1};
-use hookspec::verify::Verifier;
+use hookspec::internal::tag_v1;
+use hookspec::{PublicKey, Scheme, Secret, Signer, SigningKey, Verifier};
 
 /// The |t| above which two classes count as distinguishable.
 pub const THRESHOLD: f64 = 4.5;

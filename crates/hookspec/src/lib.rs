@@ -26,41 +26,83 @@
 //!
 //! * `http` adds [`HeaderSource`] for `http::HeaderMap`.
 //! * `jwks` adds the Gemini per-request webhook schemes without any I/O: JWKS parsing
-//!   ([`key::Jwks`]), `v1a` with keys from a JWKS and RS256 JWTs ([`JwksVerifier`]), and a
-//!   JWT signer ([`jwt::JwtSigner`]). It brings serde_json, jsonwebtoken (RustCrypto
-//!   backend only) and rsa, but no tokio or HTTP stack.
+//!   (`Jwks`), `v1a` with keys from a JWKS and RS256 JWTs (`JwksVerifier`), and a JWT
+//!   signer (`JwtSigner`). It brings serde_json, jsonwebtoken (RustCrypto backend only) and
+//!   rsa, but no tokio or HTTP stack.
 //!
 //! With or without features the crate is the verifier and signer alone: no tokio, no HTTP
 //! stack, no clap. The conformance engine is the `hookspec-engine` crate, the command-line
 //! tool is `hookspec-cli`.
+//!
+//! # API shape
+//!
+//! Everything a service uses is at the crate root, and nothing else is public: the modules
+//! are private and re-exported item by item (as jsonwebtoken and rustls do), so the
+//! documented surface is exactly what hookspec promises to keep stable. Errors give their
+//! stable codes through one trait, [`ErrorCode`].
 
 #![forbid(unsafe_code)]
+// Everything public here is API a service builds on: an undocumented item fails the build
+// rather than only warning, as the workspace-wide lint does.
+#![deny(missing_docs)]
+// A `pub` item that no public path reaches reads as API but is not: crate-private items say
+// `pub(crate)`, so what is public stays what the root and `internal` re-export.
+#![warn(unreachable_pub)]
 
-pub mod clock;
-pub mod header;
+mod clock;
+mod error_code;
+mod header;
 #[cfg(feature = "jwks")]
-pub mod jwt;
-pub mod key;
-pub mod scheme;
-pub mod sign;
-pub mod verify;
+mod jwt;
+mod key;
+mod scheme;
+mod sign;
+mod verify;
 
-pub use header::HeaderSource;
+pub use error_code::ErrorCode;
+pub use header::{
+    HeaderSource, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID, WEBHOOK_SIGNATURE,
+    WEBHOOK_TIMESTAMP,
+};
 pub use key::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey};
-pub use scheme::Scheme;
-pub use sign::{SignError, Signer};
-pub use verify::{MatchedKey, Verified, Verifier, VerifyError};
+pub use scheme::{Scheme, UnknownScheme};
+pub use sign::{SignError, Signer, SigningMaterial};
+pub use verify::{DEFAULT_TOLERANCE, MatchedKey, Verified, Verifier, VerifyError};
 
 #[cfg(feature = "jwks")]
-pub use key::{Jwks, JwksError};
+pub use jwt::{DEFAULT_LEEWAY, JwtSigner};
 #[cfg(feature = "jwks")]
-pub use verify::{JwksVerified, JwksVerifier, JwksVerifyError};
+pub use key::{
+    JWKS_MAX_BYTES, JWKS_MAX_KEYS, Jwk, JwkKey, Jwks, JwksError, RSA_MAX_BITS, RSA_MIN_BITS,
+    RsaPublicKey, RsaSigningKey, SkipReason, SkippedKey,
+};
+#[cfg(feature = "jwks")]
+pub use verify::{JwksVerified, JwksVerifier, JwksVerifyError, Proof};
 
-/// Hooks for hookspec's own test crates (fuzz oracles, the constant-time harness): not part
-/// of the API, no semver promise.
+/// The pieces hookspec's sibling crates build on and a service does not: the header grammar
+/// (the fuzz oracles and the sender grader parse with it), signature entries over arbitrary
+/// bytes (negative test cases and vectors), the wall clock, and the JWT building blocks.
+/// Not part of the API and without any semver promise; rustls exposes its internals to its
+/// fuzzers the same way.
 #[doc(hidden)]
 pub mod internal {
+    pub use crate::clock::unix_now;
+    pub use crate::header::{
+        HeaderValue, Malformed, SignatureEntry, is_valid_id, parse_timestamp, signature_entries,
+        single_value,
+    };
+    pub use crate::sign::{entry_v1, entry_v1a, signed_content, tag_v1};
     pub use crate::verify::tags_equal;
+
+    /// RS256 token building blocks: the checker, the vectors and the tests assemble
+    /// malformed and hostile tokens from them.
+    #[cfg(feature = "jwks")]
+    pub mod jwt {
+        pub use crate::jwt::{
+            CLAIM_BODY_SHA256, CLAIM_WEBHOOK_ID, MAX_TOKEN_LEN, body_sha256, compact, is_jwt_value,
+            sign_hs256, signing_input,
+        };
+    }
 
     /// A [`crate::Verified`] built by a model verifier, to compare with the real one.
     pub fn verified(

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::ErrorCode;
+
 /// How a webhook delivery is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -80,6 +82,12 @@ impl fmt::Display for Scheme {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown scheme {0:?}: expected v1, v1a, v1a-jwks or jwt")]
 pub struct UnknownScheme(pub String);
+
+impl ErrorCode for UnknownScheme {
+    fn code(&self) -> &'static str {
+        "unknown_scheme"
+    }
+}
 
 impl FromStr for Scheme {
     type Err = UnknownScheme;

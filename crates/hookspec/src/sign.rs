@@ -9,9 +9,9 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{KeyInit as _, Mac as _};
 use thiserror::Error;
 
-use crate::Scheme;
 use crate::header::is_valid_id;
 use crate::key::{Secret, SigningKey};
+use crate::{ErrorCode, Scheme};
 
 /// HMAC-SHA256, the `v1` primitive.
 pub(crate) type HmacSha256 = hmac::Hmac<sha2::Sha256>;
@@ -51,9 +51,8 @@ pub enum SignError {
     InvalidTimestamp,
 }
 
-impl SignError {
-    /// The stable, machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for SignError {
+    fn code(&self) -> &'static str {
         match self {
             Self::NoKeys => "no_keys_configured",
             Self::InvalidId => "invalid_id",
@@ -97,8 +96,8 @@ impl Signer {
     /// The `webhook-signature` value for a delivery.
     ///
     /// Refuses ids that a strict receiver rejects (empty, containing `.`, non-visible ASCII)
-    /// and the timestamp 0. To sign arbitrary bytes (for negative tests), use
-    /// [`entry_v1`] / [`entry_v1a`].
+    /// and the timestamp 0: a service never needs to send those. hookspec's own negative
+    /// tests sign arbitrary bytes with helpers that are not part of this API.
     pub fn sign(&self, id: &str, timestamp: u64, body: &[u8]) -> Result<String, SignError> {
         if self.keys.is_empty() {
             return Err(SignError::NoKeys);

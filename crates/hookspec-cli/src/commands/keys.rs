@@ -1,5 +1,6 @@
 //! Key flags shared by the commands that sign or verify.
 
+use hookspec::ErrorCode;
 use hookspec::{KeyError, PublicKey, Secret, Signer, SigningKey, Verifier};
 
 use super::Failure;

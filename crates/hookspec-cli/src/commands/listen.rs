@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use hookspec::ErrorCode;
 use hookspec::{JwksVerifier, Verifier};
 use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 use hookspec_engine::listen::{

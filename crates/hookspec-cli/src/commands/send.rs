@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use hookspec::clock;
-use hookspec::jwt::JwtSigner;
-use hookspec::key::RsaSigningKey;
+use hookspec::internal::unix_now;
+use hookspec::{ErrorCode, JwtSigner, RsaSigningKey};
 use hookspec_engine::gemini::Event;
 use hookspec_engine::send::{
     Attempt, Message, Outcome as AttemptOutcome, RetryPolicy, SignAttempt, deliver,
@@ -136,7 +135,7 @@ pub fn run(args: Args) -> Outcome {
     };
     let body = match args.event {
         // The event's resource is named after the message, so each send is its own event.
-        Some(event) => event.body(&resource_suffix(&id), clock::unix_now()),
+        Some(event) => event.body(&resource_suffix(&id), unix_now()),
         None => read_body(args.body.as_deref())?,
     };
     let policy = RetryPolicy {

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use hookspec::ErrorCode;
 use hookspec::Scheme;
 use hookspec::{JwksVerifier, Verifier};
 use hookspec_engine::exit;

@@ -1,7 +1,7 @@
 //! `hookspec sign`: print the three headers for a body.
 
-use hookspec::clock::unix_now;
-use hookspec::header;
+use hookspec::internal::unix_now;
+use hookspec::{ErrorCode, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
 use hookspec_engine::exit;
 
 use super::keys::SigningKeys;
@@ -35,8 +35,8 @@ pub fn run(args: Args) -> Outcome {
     let signature = signer
         .sign(&id, timestamp, &body)
         .map_err(|e| super::Failure::usage(format!("{e} [{}]", e.code())))?;
-    println!("{}: {id}", header::WEBHOOK_ID);
-    println!("{}: {timestamp}", header::WEBHOOK_TIMESTAMP);
-    println!("{}: {signature}", header::WEBHOOK_SIGNATURE);
+    println!("{}: {id}", WEBHOOK_ID);
+    println!("{}: {timestamp}", WEBHOOK_TIMESTAMP);
+    println!("{}: {signature}", WEBHOOK_SIGNATURE);
     Ok(exit::OK)
 }

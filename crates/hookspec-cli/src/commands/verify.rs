@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use hookspec::{Scheme, Verifier};
+use hookspec::{ErrorCode, Scheme, Verifier};
 use hookspec_engine::exit;
 
 use super::keys::TrustedKeys;
@@ -104,8 +104,7 @@ pub fn run(args: Args) -> Outcome {
 
 /// `hookspec verify --jwks URL`: the key set is fetched once through the library's cache.
 mod jwks {
-    use hookspec::verify::Proof;
-    use hookspec::{JwksVerifier, JwksVerifyError};
+    use hookspec::{ErrorCode, JwksVerifier, JwksVerifyError, Proof};
     use hookspec_engine::exit;
     use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 
@@ -130,7 +129,7 @@ mod jwks {
             verifier = verifier.issuer(issuer);
         }
         let body = read_body(args.body.as_deref())?;
-        let now = args.now.unwrap_or_else(hookspec::clock::unix_now);
+        let now = args.now.unwrap_or_else(hookspec::internal::unix_now);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hookspec::Scheme;
-use hookspec::header::{Malformed, SignatureEntry, signature_entries};
-use hookspec::sign::entry_v1;
-use hookspec::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey, Verifier, VerifyError};
+use hookspec::internal::{Malformed, SignatureEntry, entry_v1, signature_entries};
+use hookspec::{
+    ErrorCode, KeyError, LengthPolicy, PublicKey, Scheme, Secret, SigningKey, Verifier, VerifyError,
+};
 
 use crate::fixtures::*;
 

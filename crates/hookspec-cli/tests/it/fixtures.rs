@@ -2,6 +2,7 @@
 //! section (b)) and small helpers to build deliveries and assert outcomes with their stable
 //! error codes.
 
+use hookspec::ErrorCode;
 use hookspec::{PublicKey, Secret, SigningKey, Verified, Verifier, VerifyError};
 
 /// V1 secret (24 bytes), also `K` of the conformance cases.

@@ -12,10 +12,11 @@ use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use hmac::{KeyInit as _, Mac as _};
-use hookspec::jwt::{self, JwtSigner};
-use hookspec::key::{Jwk, JwkKey, RsaSigningKey};
-use hookspec::verify::Proof;
-use hookspec::{Jwks, JwksVerified, JwksVerifier, JwksVerifyError, SigningKey, VerifyError};
+use hookspec::internal::jwt;
+use hookspec::{
+    ErrorCode, Jwk, JwkKey, Jwks, JwksVerified, JwksVerifier, JwksVerifyError, JwtSigner, Proof,
+    RsaSigningKey, SigningKey, VerifyError,
+};
 use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 use serde_json::{Value, json};
 
@@ -322,7 +323,7 @@ fn jwt_issued_claims_are_exactly_the_documented_ones() {
 #[test]
 fn jwt_interoperates_with_jsonwebtoken() {
     use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-    let now = hookspec::clock::unix_now();
+    let now = hookspec::internal::unix_now();
     let public = RSA_A.public_key();
     let decoding = DecodingKey::from_rsa_raw_components(public.modulus(), public.exponent());
     let mut validation = Validation::new(Algorithm::RS256);
@@ -1004,7 +1005,7 @@ async fn cache_failures_keep_the_last_good_set() {
         cache.status().await.last_error.map(|e| e.code()),
         Some("jwks_invalid_json")
     );
-    *server.body.lock().unwrap() = " ".repeat(hookspec::key::JWKS_MAX_BYTES + 1);
+    *server.body.lock().unwrap() = " ".repeat(hookspec::JWKS_MAX_BYTES + 1);
     let fresh = self::cache(&base);
     assert_eq!(code(fresh.keys_at(NOW).await), "jwks_too_large");
     // Unreachable server.

@@ -3,9 +3,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hookspec::Scheme;
-use hookspec::sign::{entry_v1, entry_v1a};
-use hookspec::{Secret, Signer, SigningKey, Verifier};
+use hookspec::internal::{entry_v1, entry_v1a};
+use hookspec::{Scheme, Secret, Signer, SigningKey, Verifier};
 
 use crate::fixtures::*;
 

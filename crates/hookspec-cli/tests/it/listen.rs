@@ -8,9 +8,8 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hookspec::clock::unix_now;
-use hookspec::key::{Jwk, Jwks};
-use hookspec::{JwksVerifier, Secret, Signer, Verifier};
+use hookspec::internal::unix_now;
+use hookspec::{Jwk, Jwks, JwksVerifier, Secret, Signer, Verifier};
 use hookspec_engine::listen::{JwksKeys, ListenConfig, Listener, Recording, Script, grade};
 use hookspec_engine::report::{CaseResult, Verdict};
 use hookspec_engine::send::{Message, RetryPolicy, deliver};

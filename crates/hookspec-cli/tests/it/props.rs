@@ -4,10 +4,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hookspec::Scheme;
-use hookspec::header::{SignatureEntry, parse_timestamp, signature_entries};
-use hookspec::sign::{entry_v1, entry_v1a};
-use hookspec::{PublicKey, Secret, Signer, SigningKey, Verifier};
+use hookspec::internal::{SignatureEntry, entry_v1, entry_v1a, parse_timestamp, signature_entries};
+use hookspec::{ErrorCode, PublicKey, Scheme, Secret, Signer, SigningKey, Verifier};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
@@ -122,9 +120,9 @@ proptest! {
     ) {
         let ts_text = ts.to_string();
         let (mut raw, version) = if use_v1a {
-            (key.sign_bytes(&hookspec::sign::signed_content(id.as_bytes(), ts_text.as_bytes(), &body)).to_vec(), "v1a")
+            (key.sign_bytes(&hookspec::internal::signed_content(id.as_bytes(), ts_text.as_bytes(), &body)).to_vec(), "v1a")
         } else {
-            (hookspec::sign::tag_v1(&secret, id.as_bytes(), ts_text.as_bytes(), &body).to_vec(), "v1")
+            (hookspec::internal::tag_v1(&secret, id.as_bytes(), ts_text.as_bytes(), &body).to_vec(), "v1")
         };
         let bit = bit.index(raw.len() * 8);
         raw[bit / 8] ^= 1 << (bit % 8);

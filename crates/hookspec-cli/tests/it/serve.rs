@@ -144,7 +144,8 @@ async fn every_rejection_has_its_status_and_no_effect() {
     let t = now();
     let sig = |id: &str, ts: u64| signed(&secret, id, ts, BODY);
     let set = |h: Vec<(String, String)>, name: &str, v: Option<&str>| with_header(h, name, v);
-    let valid_entry = hookspec::sign::entry_v1(&secret, b"msg_r", t.to_string().as_bytes(), BODY);
+    let valid_entry =
+        hookspec::internal::entry_v1(&secret, b"msg_r", t.to_string().as_bytes(), BODY);
     let mut conflicting = sig("msg_r", t);
     conflicting.push(("webhook-id".into(), "msg_r2".into()));
 
@@ -269,7 +270,7 @@ async fn rotation_unknown_entries_and_v1a_are_accepted() {
     let client = client();
     let t = now();
     let ts = t.to_string();
-    let old_entry = hookspec::sign::entry_v1(&old, b"msg_rot", ts.as_bytes(), BODY);
+    let old_entry = hookspec::internal::entry_v1(&old, b"msg_rot", ts.as_bytes(), BODY);
     let list = format!("v2,AAAA garbage v1,{} {old_entry}", "A".repeat(44));
     let headers = with_header(
         signed(&old, "msg_rot", t, BODY),
@@ -282,7 +283,7 @@ async fn rotation_unknown_entries_and_v1a_are_accepted() {
             .status,
         200
     );
-    let v1a = hookspec::sign::entry_v1a(&signing, b"msg_ed", ts.as_bytes(), BODY);
+    let v1a = hookspec::internal::entry_v1a(&signing, b"msg_ed", ts.as_bytes(), BODY);
     let headers = with_header(
         signed(&new, "msg_ed", t, BODY),
         "webhook-signature",

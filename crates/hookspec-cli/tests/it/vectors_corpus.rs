@@ -290,7 +290,7 @@ fn a_frozen_delivery_resigns_at_another_clock() {
         ),
     ];
     // The signature above is for timestamp 1614265330; sign the delivery as sent instead.
-    let signed = hookspec::sign::entry_v1(
+    let signed = hookspec::internal::entry_v1(
         &hookspec::Secret::parse(&secret).unwrap(),
         b"msg_p5jXN8AQM9LWM0D4loKWxJek",
         b"1614265320",

@@ -99,7 +99,7 @@ pub fn cases() -> Vec<Case> {
             |cx| {
                 let genuine = cx.valid();
                 let forged = genuine.clone().set(
-                    hookspec::header::WEBHOOK_SIGNATURE,
+                    hookspec::WEBHOOK_SIGNATURE,
                     format!("v1,{}", super::signature::flip_first_bit(&tag_of(&genuine))),
                 );
                 script(vec![
@@ -164,7 +164,7 @@ fn script(steps: Vec<Step>) -> Script {
 }
 
 fn tag_of(d: &crate::delivery::Delivery) -> String {
-    d.first_text(hookspec::header::WEBHOOK_SIGNATURE)
+    d.first_text(hookspec::WEBHOOK_SIGNATURE)
         .unwrap_or_default()
         .trim_start_matches("v1,")
         .to_string()

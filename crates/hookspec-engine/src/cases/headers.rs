@@ -4,7 +4,7 @@
 use super::{Case, Ctx, Expect, Probe, each, probe};
 use crate::delivery::Delivery;
 use crate::report::{BugClass, Level};
-use hookspec::header::{
+use hookspec::{
     SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
 };
 

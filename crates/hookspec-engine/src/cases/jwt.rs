@@ -12,7 +12,7 @@ use super::keyset::{Key, KeySet};
 use super::{Case, Ctx, Expect, Need, Outcome, Probe, each, probe};
 use crate::delivery::Delivery;
 use crate::report::{BugClass, Level};
-use hookspec::jwt;
+use hookspec::internal::jwt;
 
 type Edit = Box<dyn FnOnce(&mut Map<String, Value>, &mut Map<String, Value>)>;
 
@@ -358,12 +358,9 @@ fn token(cx: &mut Ctx, key: &Key, edit: Edit) -> Delivery {
 fn mutated(cx: &mut Ctx, key: &Key, label: &str, change: impl FnOnce(&str) -> String) -> Probe {
     let d = token(cx, key, Box::new(|_, _| {}));
     let t = d
-        .first_text(hookspec::header::WEBHOOK_SIGNATURE)
+        .first_text(hookspec::WEBHOOK_SIGNATURE)
         .unwrap_or_default();
-    probe(
-        label,
-        d.set(hookspec::header::WEBHOOK_SIGNATURE, change(&t)),
-    )
+    probe(label, d.set(hookspec::WEBHOOK_SIGNATURE, change(&t)))
 }
 
 /// The issued header and claims of a fresh delivery, for hand-made tokens.

@@ -22,10 +22,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::jwks_host::{self, RunningJwksHost};
-use hookspec::Scheme;
-use hookspec::jwt::JwtSigner;
-use hookspec::key::{Jwk, Jwks, KeyError, RsaSigningKey, SigningKey};
-use hookspec::sign::entry_v1a;
+use hookspec::internal::entry_v1a;
+use hookspec::{ErrorCode, Jwk, Jwks, JwtSigner, KeyError, RsaSigningKey, Scheme, SigningKey};
 
 /// How long `jwks/key-added` and `jwks/key-removed` keep retrying a delivery signed with a
 /// newly published key before concluding that the endpoint does not refetch: 65 s, enough

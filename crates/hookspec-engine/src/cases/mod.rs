@@ -37,9 +37,9 @@ use crate::gemini::Event;
 pub use crate::judgement::{CaseInfo, Judgement, Outcome};
 use crate::report::{BugClass, Level, Observed};
 use hookspec::Scheme;
-use hookspec::clock::unix_now;
-use hookspec::key::Secret;
-use hookspec::sign::entry_v1;
+use hookspec::Secret;
+use hookspec::internal::entry_v1;
+use hookspec::internal::unix_now;
 
 /// One case of the catalogue.
 #[derive(Debug, Clone)]
@@ -512,12 +512,12 @@ impl Sent {
     pub fn ids(&self) -> Vec<String> {
         let d = &self.probe.delivery;
         let mut ids: Vec<String> = d
-            .values(hookspec::header::WEBHOOK_ID)
+            .values(hookspec::WEBHOOK_ID)
             .map(|v| String::from_utf8_lossy(v).into_owned())
             .collect();
         if ids.is_empty() {
             ids = d
-                .values(hookspec::header::SVIX_ID)
+                .values(hookspec::SVIX_ID)
                 .map(|v| String::from_utf8_lossy(v).into_owned())
                 .collect();
         }
@@ -534,7 +534,7 @@ pub struct Keys {
     /// A secret the endpoint must no longer accept.
     pub revoked: Option<Secret>,
     /// An Ed25519 key whose public key the endpoint trusts (`v1a`).
-    pub signing_key: Option<hookspec::key::SigningKey>,
+    pub signing_key: Option<hookspec::SigningKey>,
     /// hookspec's own key set, served for the endpoint to fetch (`v1a-jwks`, `jwt`).
     pub key_set: Option<keyset::KeySet>,
 }
@@ -626,7 +626,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The Ed25519 signing key. Only called by cases that declare [`Need::SigningKey`].
-    pub fn signing_key(&self) -> &'a hookspec::key::SigningKey {
+    pub fn signing_key(&self) -> &'a hookspec::SigningKey {
         self.keys
             .signing_key
             .as_ref()
@@ -654,7 +654,7 @@ impl<'a> Ctx<'a> {
                 set.signature(&set.primary, id, timestamp, body)
             }
             (Scheme::V1a, _, Some(key)) => {
-                hookspec::sign::entry_v1a(key, id.as_bytes(), timestamp.as_bytes(), body)
+                hookspec::internal::entry_v1a(key, id.as_bytes(), timestamp.as_bytes(), body)
             }
             _ => entry_v1(self.secret(), id.as_bytes(), timestamp.as_bytes(), body),
         }
@@ -816,7 +816,7 @@ mod tests {
                 Secret::from_bytes(&[7; 32]).unwrap(),
             ],
             revoked: Some(Secret::from_bytes(&[9; 32]).unwrap()),
-            signing_key: Some(hookspec::key::SigningKey::from_seed(&[3; 32])),
+            signing_key: Some(hookspec::SigningKey::from_seed(&[3; 32])),
             key_set: None,
         }
     }

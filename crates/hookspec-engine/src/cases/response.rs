@@ -9,7 +9,9 @@ use std::time::Duration;
 use super::judge::{is_reject_status, sender_reading};
 use super::{Answer, Case, Expect, Judgement, Kind, Need, Outcome, Phase, Sent, each, probe};
 use crate::report::{BugClass, Level, Observed};
-use hookspec::header::{WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
+use hookspec::WEBHOOK_ID;
+use hookspec::WEBHOOK_SIGNATURE;
+use hookspec::WEBHOOK_TIMESTAMP;
 
 /// An acknowledgement slower than this makes a sender time out and retry (R17).
 pub const SLOW_ACK: Duration = Duration::from_secs(15);

@@ -9,7 +9,7 @@
 use super::{Case, Ctx, Expect, Need, Probe, each, foreign_entry, probe, random};
 use crate::delivery::Delivery;
 use crate::report::{BugClass, Level};
-use hookspec::sign::entry_v1;
+use hookspec::internal::entry_v1;
 
 /// The `rotation` family.
 pub fn cases() -> Vec<Case> {
@@ -125,7 +125,7 @@ pub fn cases() -> Vec<Case> {
                 let d = cx.valid();
                 let (id, ts) = id_ts(&d);
                 let revoked = entry_v1(cx.revoked(), id.as_bytes(), ts.as_bytes(), &d.body);
-                vec![d.set(hookspec::header::WEBHOOK_SIGNATURE, revoked).into()]
+                vec![d.set(hookspec::WEBHOOK_SIGNATURE, revoked).into()]
             },
         )
         .needs(Need::RevokedSecret),
@@ -142,11 +142,8 @@ pub fn cases() -> Vec<Case> {
                 let revoked = entry_v1(cx.revoked(), id.as_bytes(), ts.as_bytes(), &d.body);
                 let current = cx.sign(&id, &ts, &d.body);
                 vec![
-                    d.set(
-                        hookspec::header::WEBHOOK_SIGNATURE,
-                        format!("{revoked} {current}"),
-                    )
-                    .into(),
+                    d.set(hookspec::WEBHOOK_SIGNATURE, format!("{revoked} {current}"))
+                        .into(),
                 ]
             },
         )
@@ -162,7 +159,7 @@ fn b64(bytes: &[u8]) -> String {
 fn id_ts(d: &Delivery) -> (String, String) {
     (
         d.webhook_id().unwrap_or_default(),
-        d.first_text(hookspec::header::WEBHOOK_TIMESTAMP)
+        d.first_text(hookspec::WEBHOOK_TIMESTAMP)
             .unwrap_or_default(),
     )
 }
@@ -177,10 +174,7 @@ fn signed_list(cx: &mut Ctx, list: impl FnOnce(&[String]) -> Vec<String>) -> Del
         .iter()
         .map(|s| entry_v1(s, id.as_bytes(), ts.as_bytes(), &d.body))
         .collect();
-    d.set(
-        hookspec::header::WEBHOOK_SIGNATURE,
-        list(&entries).join(" "),
-    )
+    d.set(hookspec::WEBHOOK_SIGNATURE, list(&entries).join(" "))
 }
 
 /// Three entries, the one by the last trusted secret at `position`, the others by unknown
@@ -188,13 +182,9 @@ fn signed_list(cx: &mut Ctx, list: impl FnOnce(&[String]) -> Vec<String>) -> Del
 fn positioned(cx: &mut Ctx, position: usize) -> Probe {
     let d = signed_list(cx, |e| vec![e.last().cloned().unwrap_or_default()]);
     let (id, ts) = id_ts(&d);
-    let trusted = String::from_utf8_lossy(
-        d.first(hookspec::header::WEBHOOK_SIGNATURE)
-            .unwrap_or_default(),
-    )
-    .into_owned();
+    let trusted = String::from_utf8_lossy(d.first(hookspec::WEBHOOK_SIGNATURE).unwrap_or_default())
+        .into_owned();
     let mut list: Vec<String> = (0..2).map(|_| foreign_entry(&id, &ts, &d.body)).collect();
     list.insert(position, trusted);
-    d.set(hookspec::header::WEBHOOK_SIGNATURE, list.join(" "))
-        .into()
+    d.set(hookspec::WEBHOOK_SIGNATURE, list.join(" ")).into()
 }

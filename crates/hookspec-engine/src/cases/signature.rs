@@ -39,7 +39,7 @@ pub fn cases() -> Vec<Case> {
                 let d = cx.valid();
                 let (id, ts) = id_ts(&d);
                 let foreign = foreign_entry(&id, &ts, &d.body);
-                vec![d.set(hookspec::header::WEBHOOK_SIGNATURE, foreign).into()]
+                vec![d.set(hookspec::WEBHOOK_SIGNATURE, foreign).into()]
             },
         ),
         each(
@@ -342,7 +342,7 @@ fn hmac_sha256(secret: &hookspec::Secret, content: &[u8]) -> [u8; 32] {
 fn id_ts(d: &Delivery) -> (String, String) {
     (
         d.webhook_id().unwrap_or_default(),
-        d.first_text(hookspec::header::WEBHOOK_TIMESTAMP)
+        d.first_text(hookspec::WEBHOOK_TIMESTAMP)
             .unwrap_or_default(),
     )
 }
@@ -353,7 +353,7 @@ pub(crate) fn with_list(cx: &mut Ctx, list: impl FnOnce(&str, &str) -> String) -
     let (id, ts) = id_ts(&d);
     let valid = cx.sign(&id, &ts, &d.body);
     let foreign = foreign_entry(&id, &ts, &d.body);
-    d.set(hookspec::header::WEBHOOK_SIGNATURE, list(&valid, &foreign))
+    d.set(hookspec::WEBHOOK_SIGNATURE, list(&valid, &foreign))
 }
 
 /// The tag with the first bit of its first byte flipped (still canonical base64).
@@ -395,7 +395,7 @@ fn url_safe(cx: &mut Ctx) -> Vec<Probe> {
         });
         if let Some(tag) = chosen {
             return vec![
-                d.set(hookspec::header::WEBHOOK_SIGNATURE, format!("v1,{tag}"))
+                d.set(hookspec::WEBHOOK_SIGNATURE, format!("v1,{tag}"))
                     .into(),
             ];
         }

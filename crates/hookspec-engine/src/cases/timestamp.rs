@@ -254,10 +254,7 @@ pub fn cases() -> Vec<Case> {
             |cx| {
                 let now = cx.now();
                 let d = cx.valid_at(now - 60, cx.body());
-                vec![
-                    d.set(hookspec::header::WEBHOOK_TIMESTAMP, now.to_string())
-                        .into(),
-                ]
+                vec![d.set(hookspec::WEBHOOK_TIMESTAMP, now.to_string()).into()]
             },
         ),
         each(

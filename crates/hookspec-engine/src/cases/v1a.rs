@@ -8,9 +8,8 @@ use base64::engine::general_purpose::STANDARD;
 use super::{Case, Ctx, Expect, Need, Probe, each, junk_entry};
 use crate::delivery::Delivery;
 use crate::report::{BugClass, Level};
-use hookspec::header::{WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
-use hookspec::key::SigningKey;
-use hookspec::sign::entry_v1a;
+use hookspec::internal::entry_v1a;
+use hookspec::{SigningKey, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP};
 
 /// The order of the Ed25519 group, little-endian (RFC 8032: L = 2^252 +
 /// 27742317777372353535851937790883648493).
@@ -142,7 +141,7 @@ fn hmac_with_public_key(cx: &mut Ctx) -> Vec<Probe> {
         let ts = d.first_text(WEBHOOK_TIMESTAMP).unwrap_or_default();
         let tag = super::hmac_tag(
             &key,
-            &hookspec::sign::signed_content(id.as_bytes(), ts.as_bytes(), &d.body),
+            &hookspec::internal::signed_content(id.as_bytes(), ts.as_bytes(), &d.body),
         );
         super::probe(
             label,
@@ -183,7 +182,7 @@ mod tests {
     #[test]
     fn malleated_signatures_differ_but_reduce_to_the_same_scalar() {
         let key = SigningKey::from_seed(&[7; 32]);
-        let content = hookspec::sign::signed_content(b"msg_1", b"1700000000", b"{}");
+        let content = hookspec::internal::signed_content(b"msg_1", b"1700000000", b"{}");
         let sig = key.sign_bytes(&content);
         let mut m = sig;
         add_l_to_s(&mut m);

@@ -21,9 +21,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use hookspec::ErrorCode;
+use hookspec::JwksVerifier;
 use hookspec::Scheme;
-use hookspec::key::{Secret, SigningKey};
-use hookspec::verify::JwksVerifier;
+use hookspec::Secret;
+use hookspec::SigningKey;
 
 use super::{CheckError, Config, DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Event};
 use crate::cases::keyset::{JwtSettings, KeySet};

@@ -16,7 +16,7 @@ use crate::cases::{Case, Expect, Keys, Sent};
 use crate::report::BugClass;
 use crate::vectors::format::{Expected, Note, SCHEMA_VERSION, TestGroup, VectorFile};
 use crate::vectors::{Delivery as Frozen, freeze};
-use hookspec::verify::Verifier;
+use hookspec::{ErrorCode, Verifier};
 
 /// The exported files (`check-v1.json`, and `check-v1a.json` when the run had a signing
 /// key), and how many deliveries could not be frozen.

@@ -25,8 +25,11 @@ use crate::report::{CaseResult, Level, Report};
 use crate::serve::{ServeConfig, spawn_embedded};
 use crate::vectors::render::RenderError;
 use crate::vectors::{Expected, TestGroup, TestVector, VectorFile, request_at};
-use hookspec::clock::unix_now;
-use hookspec::key::{LengthPolicy, PublicKey, Secret};
+use hookspec::ErrorCode;
+use hookspec::LengthPolicy;
+use hookspec::PublicKey;
+use hookspec::Secret;
+use hookspec::internal::unix_now;
 
 use super::CheckError;
 use super::http::Target;
@@ -170,7 +173,7 @@ async fn replay_key_set_group(
     // A file of another scheme carrying a key set accepts nothing: every vector then
     // fails loudly instead of being judged under the wrong scheme.
     let only = hookspec::Scheme::parse(scheme).unwrap_or(hookspec::Scheme::V1);
-    let mut verifier = hookspec::verify::JwksVerifier::new().only(only);
+    let mut verifier = hookspec::JwksVerifier::new().only(only);
     if let Some(audience) = &group.jwt_audience {
         verifier = verifier.audience(audience.clone());
     }

@@ -266,7 +266,7 @@ impl Runner {
 
     /// Sends one delivery and logs it.
     async fn send(&self, case: &'static str, probe: &Probe, expect: Option<Expect>) -> Answer {
-        let at = hookspec::clock::unix_now();
+        let at = hookspec::internal::unix_now();
         let answer = self.target.send(&probe.delivery, self.timeout).await;
         self.log.lock().expect("log lock").push(Sent {
             case,
@@ -280,7 +280,7 @@ impl Runner {
 
     /// Sends `copies` identical copies of a delivery at once and logs them.
     async fn burst(&self, case: &'static str, probe: &Probe, copies: usize) -> Vec<Answer> {
-        let at = hookspec::clock::unix_now();
+        let at = hookspec::internal::unix_now();
         let answers = self
             .target
             .burst(&probe.delivery, copies, self.timeout)

@@ -37,8 +37,7 @@ pub use record::{AttemptEnd, AttemptRecord, Recording, StopReason};
 pub use script::{Script, ScriptError, Step};
 pub use server::{Listener, Notice, OnNotice};
 
-use hookspec::key::Jwks;
-use hookspec::verify::{DEFAULT_TOLERANCE, JwksVerifier, Verifier};
+use hookspec::{DEFAULT_TOLERANCE, Jwks, JwksVerifier, Verifier};
 
 /// The path prefix of redirect targets: a `3xx` step answers with
 /// `Location: /.hookspec/redirected/N`, so a request arriving there followed a redirect.

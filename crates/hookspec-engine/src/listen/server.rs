@@ -18,8 +18,8 @@ use super::record::{AttemptEnd, AttemptRecord, Recording, StopReason};
 use super::script::{Script, Step};
 use super::{HOLD_LIMIT_STATUS, ListenConfig, REDIRECT_PREFIX};
 use crate::server_task::ServerTask;
-use hookspec::clock::unix_now;
-use hookspec::header::WEBHOOK_ID;
+use hookspec::WEBHOOK_ID;
+use hookspec::internal::unix_now;
 
 /// The largest body the listener reads (bigger ones are answered `413` and not recorded).
 pub const MAX_BODY: usize = 16 * 1024 * 1024;

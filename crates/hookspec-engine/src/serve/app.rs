@@ -14,7 +14,7 @@ use axum::routing::get;
 use super::auth::{AsyncAuthenticate, loggable_id};
 use super::dedup::{Admission, DedupStore};
 use super::log::{DeliveryOutcome, DeliveryRecord, LogSink};
-use hookspec::clock::unix_now;
+use hookspec::internal::unix_now;
 
 /// What every request handler shares.
 pub(crate) struct App {

@@ -12,8 +12,8 @@ use std::pin::Pin;
 
 use http::{HeaderMap, StatusCode};
 
-use hookspec::header;
-use hookspec::verify::{Verifier, VerifyError};
+use hookspec::internal::is_valid_id;
+use hookspec::{ErrorCode, SVIX_ID, Verifier, VerifyError, WEBHOOK_ID};
 
 /// A delivery that passed authentication: what the receiver may now act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +41,8 @@ impl Authenticated {
 pub struct Rejection {
     /// The HTTP status of the answer (never 2xx).
     pub status: StatusCode,
-    /// A stable machine-readable code (for verification failures, [`VerifyError::code`]).
+    /// A stable machine-readable code (for verification failures, the [`ErrorCode::code`] of
+    /// the [`VerifyError`]).
     pub code: &'static str,
     /// A one-line, secret-free explanation, sent as the response body.
     pub message: String,
@@ -209,11 +210,9 @@ impl<T: Authenticate + ?Sized> Authenticate for std::sync::Arc<T> {
 /// The id to print in the log line of a rejected delivery: the `webhook-id` header when it
 /// is a valid id (visible ASCII, so safe to print), cut to 80 characters; `None` otherwise.
 pub(crate) fn loggable_id(headers: &HeaderMap) -> Option<String> {
-    let value = headers
-        .get(header::WEBHOOK_ID)
-        .or_else(|| headers.get(header::SVIX_ID))?;
+    let value = headers.get(WEBHOOK_ID).or_else(|| headers.get(SVIX_ID))?;
     let bytes = value.as_bytes();
-    if !header::is_valid_id(bytes) {
+    if !is_valid_id(bytes) {
         return None;
     }
     let cut = &bytes[..bytes.len().min(80)];

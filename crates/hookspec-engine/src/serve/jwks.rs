@@ -9,7 +9,7 @@ use http::{HeaderMap, StatusCode};
 
 use super::auth::{AsyncAuthenticate, AuthFuture, Authenticated, Rejection, status_for};
 use crate::jwks_cache::JwksCache;
-use hookspec::verify::{JwksVerified, JwksVerifier, JwksVerifyError, Proof};
+use hookspec::{ErrorCode, JwksVerified, JwksVerifier, JwksVerifyError, Proof};
 
 /// Authenticates deliveries with a [`JwksVerifier`] and the keys of a [`JwksCache`].
 ///

@@ -18,7 +18,8 @@ pub enum DeliveryOutcome {
     Duplicate,
     /// Refused, with the stable code of the reason.
     Rejected {
-        /// The rejection code (a `VerifyError::code`, or `body_too_large`, `body_unreadable`).
+        /// The rejection code (a `VerifyError`'s `ErrorCode::code`, or `body_too_large`,
+        /// `body_unreadable`).
         code: &'static str,
     },
 }

@@ -52,7 +52,7 @@ pub use jwks::{JwksAuthenticator, status_for_jwks};
 pub use log::{DeliveryOutcome, DeliveryRecord, LogSink};
 pub use reference::{LOOPBACK_ANY, spawn_embedded, trust};
 
-use hookspec::verify::Verifier;
+use hookspec::Verifier;
 
 use crate::server_task::ServerTask;
 

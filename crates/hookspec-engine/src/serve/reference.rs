@@ -5,8 +5,10 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use hookspec::key::{PublicKey, Secret};
-use hookspec::verify::{JwksVerifier, Verifier};
+use hookspec::JwksVerifier;
+use hookspec::PublicKey;
+use hookspec::Secret;
+use hookspec::Verifier;
 
 use super::{JwksAuthenticator, LogSink, RunningServer, ServeConfig, ServeError, spawn};
 use crate::jwks_cache::{CachePolicy, JwksCache};

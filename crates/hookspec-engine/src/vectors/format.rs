@@ -131,9 +131,9 @@ pub struct TestVector {
     pub body_text: Option<String>,
     /// The expected result.
     pub result: Expected,
-    /// For `invalid`: the reference verifier's error code (`VerifyError::code` or, for a
-    /// configuration the receiver must refuse, `KeyError::code`). For `acceptable`: the
-    /// reference verifier's own choice, absent when it accepts.
+    /// For `invalid`: the reference verifier's error code (`ErrorCode::code` of a
+    /// `VerifyError` or, for a configuration the receiver must refuse, of a `KeyError`).
+    /// For `acceptable`: the reference verifier's own choice, absent when it accepts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// How to rebuild the time-dependent headers at another clock (absent: the headers do

@@ -12,7 +12,7 @@ use super::format::{Expected, VectorFile};
 use super::protocol::{Request, Response};
 use super::reference;
 use super::render::{RenderError, request, request_at};
-use hookspec::clock::unix_now;
+use hookspec::internal::unix_now;
 
 /// Something that answers protocol requests.
 pub trait Implementation {

@@ -16,9 +16,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::protocol::{Request, Response};
-use hookspec::Scheme;
-use hookspec::key::{Jwks, PublicKey, Secret};
-use hookspec::verify::{JwksVerifier, Verifier};
+use hookspec::{ErrorCode, Jwks, JwksVerifier, PublicKey, Scheme, Secret, Verifier};
 
 /// Answers one request with the reference verifier.
 pub fn respond(request: &Request) -> Response {
@@ -101,9 +99,7 @@ fn respond_jwks(request: &Request, scheme: Scheme) -> Response {
 /// A group's key set, parsed once per process (every test of a group carries the same
 /// document, and RSA key validation dominates the cost of a JWT vector). At most 16 sets
 /// are kept.
-fn parsed_jwks(
-    document: &serde_json::Value,
-) -> Result<std::sync::Arc<Jwks>, hookspec::key::JwksError> {
+fn parsed_jwks(document: &serde_json::Value) -> Result<std::sync::Arc<Jwks>, hookspec::JwksError> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
     static CACHE: OnceLock<Mutex<HashMap<String, Arc<Jwks>>>> = OnceLock::new();

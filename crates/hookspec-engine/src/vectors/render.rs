@@ -25,13 +25,11 @@ use super::format::{
     Computed, HeaderTemplate, JwtSign, JwtSpec, Part, RawMutation, SigSpec, TestVector,
     TextMutation, TokenMutation,
 };
-use hookspec::header::{
-    SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
-    parse_timestamp,
+use hookspec::internal::{jwt, parse_timestamp, signed_content, tag_v1};
+use hookspec::{
+    ErrorCode, LengthPolicy, RsaSigningKey, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, Secret,
+    SigningKey, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
 };
-use hookspec::jwt;
-use hookspec::key::{LengthPolicy, RsaSigningKey, Secret, SigningKey};
-use hookspec::sign::{signed_content, tag_v1};
 
 /// The exact HTTP request a vector describes: a `POST` with these headers, in this order and
 /// spelling (repeats included), and these body bytes.
@@ -306,7 +304,7 @@ impl Context<'_> {
 /// The RSA key of a PEM text, parsed once per process: a corpus names the same few keys
 /// in every JWT template, and parsing (with its CRT precomputation) costs more than
 /// signing. At most [`RSA_CACHE_MAX`] keys are kept.
-fn rsa_key(pem: &str) -> Result<RsaSigningKey, hookspec::key::KeyError> {
+fn rsa_key(pem: &str) -> Result<RsaSigningKey, hookspec::KeyError> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     static CACHE: OnceLock<Mutex<HashMap<String, RsaSigningKey>>> = OnceLock::new();

@@ -9,13 +9,11 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::codec::{Reader, Writer};
 use super::oracle::{self, ModelKeys};
-use hookspec::Scheme;
-use hookspec::header::{
-    SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
+use hookspec::internal::{entry_v1, entry_v1a};
+use hookspec::{
+    DEFAULT_TOLERANCE, LengthPolicy, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, Scheme, Secret,
+    SigningKey, Verifier, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
 };
-use hookspec::key::{LengthPolicy, Secret, SigningKey};
-use hookspec::sign::{entry_v1, entry_v1a};
-use hookspec::verify::{DEFAULT_TOLERANCE, Verifier};
 
 /// The `webhook-timestamp` of a delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,11 +17,11 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use super::codec::{Reader, Writer};
 use super::delivery::{Delivery, Keys};
 use super::oracle;
-use hookspec::clock::unix_now;
-use hookspec::header::{
-    SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
+use hookspec::internal::unix_now;
+use hookspec::{
+    LengthPolicy, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, Secret, WEBHOOK_ID, WEBHOOK_SIGNATURE,
+    WEBHOOK_TIMESTAMP,
 };
-use hookspec::key::{LengthPolicy, Secret};
 
 /// The name [`ALLOW_LIST`] uses for the `standardwebhooks` crate (1.0.1).
 pub const STANDARDWEBHOOKS: &str = "standardwebhooks";

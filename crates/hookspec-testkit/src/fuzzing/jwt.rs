@@ -9,9 +9,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
 use super::codec::{Reader, Writer};
-use hookspec::jwt::{JwtSigner, sign_hs256};
-use hookspec::key::{Jwk, Jwks, RsaSigningKey, SigningKey};
-use hookspec::verify::{JwksVerifier, Proof};
+use hookspec::internal::jwt::sign_hs256;
+use hookspec::{ErrorCode, Jwk, Jwks, JwksVerifier, JwtSigner, Proof, RsaSigningKey, SigningKey};
 
 /// JWKS parsing: never panics; a parsed set has no more keys than the document's `keys`
 /// array, every kept or skipped key is accounted for once, and the set re-serializes
@@ -370,7 +369,7 @@ pub fn jwt(data: &[u8]) {
     if *body_bound {
         assert_eq!(
             claims["body_sha256"].as_str(),
-            Some(hookspec::jwt::body_sha256(body).as_str())
+            Some(hookspec::internal::jwt::body_sha256(body).as_str())
         );
     }
     assert_eq!(verified.id.as_bytes(), &id[..]);

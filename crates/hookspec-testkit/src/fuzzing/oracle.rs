@@ -8,14 +8,11 @@
 
 use hmac::{KeyInit as _, Mac as _};
 
-use hookspec::Scheme;
-use hookspec::header::{
-    Malformed, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, SignatureEntry, WEBHOOK_ID,
-    WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
+use hookspec::internal::{Malformed, SignatureEntry};
+use hookspec::{
+    LengthPolicy, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, Scheme, Verified, VerifyError,
+    WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, internal,
 };
-use hookspec::internal;
-use hookspec::key::LengthPolicy;
-use hookspec::verify::{Verified, VerifyError};
 
 /// Decodes canonical padded standard base64 (RFC 4648 section 4): length a multiple of 4,
 /// `=` only as the last one or two characters, zero trailing bits.

@@ -4,8 +4,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::oracle;
-use hookspec::header::{SignatureEntry, is_valid_id, parse_timestamp, signature_entries};
-use hookspec::key::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey};
+use hookspec::internal::{SignatureEntry, is_valid_id, parse_timestamp, signature_entries};
+use hookspec::{ErrorCode, KeyError, LengthPolicy, PublicKey, Secret, SigningKey};
 
 /// `webhook-signature` parsing: [`signature_entries`] yields exactly the oracle's entries
 /// (same count, same classification, same decoded bytes), and every well-formed entry is the

@@ -3,19 +3,10 @@
 //! compact JWS whose `kid` names a key of the published JWKS.
 //!
 //! Google documents only the `kid` header, `alg = RS256` and an `aud` check. hookspec pins
-//! the rest (see the README section "Gemini dynamic webhooks"):
-//!
-//! * **Issued** by [`JwtSigner`]: header `{"alg":"RS256","kid":…,"typ":"JWT"}`; claims
-//!   `iss` (when configured), `aud`, `iat` (= the `webhook-timestamp`), `exp` (`iat` + the
-//!   lifetime, 300 s by default), [`CLAIM_WEBHOOK_ID`] (= the `webhook-id`) and
-//!   [`CLAIM_BODY_SHA256`] (unpadded base64url of SHA-256 of the raw body).
-//! * **Checked** by [`crate::JwksVerifier`]: size ≤ [`MAX_TOKEN_LEN`] before any parsing;
-//!   three canonical base64url segments; header `alg` exactly `RS256`; no `crit`; a `kid`
-//!   that names an RSA key of the set; the RS256 signature; `exp` required; `exp`, `nbf`
-//!   and `iat` (when present) within [`DEFAULT_LEEWAY`]; `aud` one of the configured
-//!   audiences (required); `iss` equal to the configured issuer (when one is configured);
-//!   `webhook_id` and `body_sha256` verified when present, and `body_sha256` required when
-//!   the verifier demands a body binding. `jwk`, `jku`, `x5u`, `x5c` and `typ` are never read.
+//! the rest (see the README section "Gemini dynamic webhooks"): what is issued is described
+//! on [`JwtSigner`], what is checked on [`crate::JwksVerifier`], since those two types are
+//! the public face of this module. The helpers here that build tokens from raw parts reach
+//! the checker, the vectors and the tests through `hookspec::internal::jwt`.
 
 mod check;
 mod sign;
@@ -40,7 +31,7 @@ pub const MAX_TOKEN_LEN: usize = 8 * 1024;
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
 /// The only algorithm accepted and issued.
-pub const ALGORITHM: &str = "RS256";
+pub(crate) const ALGORITHM: &str = "RS256";
 
 /// The claim binding the token to the `webhook-id` header (hookspec's, not Google's).
 pub const CLAIM_WEBHOOK_ID: &str = "webhook_id";
@@ -71,7 +62,7 @@ pub fn compact(header_json: &[u8], claims_json: &[u8], signature: &[u8]) -> Stri
 
 /// An HS256 token over the exact header and claims bytes, keyed with `secret`. hookspec
 /// never accepts HS256; this builds the algorithm-confusion negative case, where the
-/// "secret" is the RSA public key's PEM text ([`crate::key::RsaPublicKey::to_spki_pem`])
+/// "secret" is the RSA public key's PEM text ([`crate::RsaPublicKey::to_spki_pem`])
 /// that a verifier taking `alg` from the token would use as an HMAC key.
 pub fn sign_hs256(header_json: &[u8], claims_json: &[u8], secret: &[u8]) -> String {
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");

@@ -12,10 +12,15 @@ use crate::sign::SignError;
 /// checker and the vectors). Output is deterministic: RS256 signatures are, and the JSON is
 /// written with a fixed member order.
 ///
+/// The header is `{"alg":"RS256","kid":…,"typ":"JWT"}`; the claims are `iss` (when
+/// configured), `aud`, `iat` (= the `webhook-timestamp`), `exp` (`iat` + the lifetime, 300 s
+/// by default), `webhook_id` (= the `webhook-id`) and `body_sha256` (unpadded base64url of
+/// SHA-256 of the raw body). The last two are hookspec's own binding claims: Google
+/// documents none, and without them a token proves who sent *a* delivery, not this body.
+///
 /// ```no_run
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use hookspec::jwt::JwtSigner;
-/// use hookspec::key::RsaSigningKey;
+/// use hookspec::{JwtSigner, RsaSigningKey};
 /// let key = RsaSigningKey::from_pem(&std::fs::read_to_string("tests/keys/rsa-a.pem")?)?;
 /// let signer = JwtSigner::new(key, "key-a", "https://example.com/hook");
 /// let token = signer.sign("msg_1", 1_700_000_000, b"{}")?;

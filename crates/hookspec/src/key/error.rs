@@ -1,8 +1,10 @@
 use thiserror::Error;
 
+use crate::ErrorCode;
+
 /// Why a key could not be parsed or created.
 ///
-/// Each variant has a stable [`code`](KeyError::code) that reports and the vector corpus reuse.
+/// Each variant has a stable [`code`](ErrorCode::code) that reports and the vector corpus reuse.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum KeyError {
@@ -82,9 +84,8 @@ pub enum KeyError {
     InvalidPem,
 }
 
-impl KeyError {
-    /// The stable, machine-readable code of this error (`snake_case`).
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for KeyError {
+    fn code(&self) -> &'static str {
         match self {
             Self::Empty => "empty_key",
             Self::WrongPrefix { .. } => "wrong_key_prefix",

@@ -26,6 +26,7 @@ use serde_json::{Map, Value, json};
 use thiserror::Error;
 
 use super::{KeyError, PublicKey, RsaPublicKey};
+use crate::ErrorCode;
 
 /// The largest key-set document accepted, in bytes.
 pub const JWKS_MAX_BYTES: usize = 256 * 1024;
@@ -268,9 +269,8 @@ pub enum SkipReason {
     InvalidKey(KeyError),
 }
 
-impl SkipReason {
-    /// The stable, machine-readable code of this reason (`snake_case`).
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for SkipReason {
+    fn code(&self) -> &'static str {
         match self {
             Self::NotAnObject => "jwk_not_an_object",
             Self::MissingKeyType => "jwk_missing_kty",
@@ -315,9 +315,8 @@ pub enum JwksError {
     },
 }
 
-impl JwksError {
-    /// The stable, machine-readable code of this error (`snake_case`).
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for JwksError {
+    fn code(&self) -> &'static str {
         match self {
             Self::TooLarge { .. } => "jwks_too_large",
             Self::NotJson => "jwks_invalid_json",

@@ -9,7 +9,7 @@
 mod ed25519;
 mod error;
 #[cfg(feature = "jwks")]
-pub mod jwks;
+mod jwks;
 #[cfg(feature = "jwks")]
 mod rsa;
 mod secret;

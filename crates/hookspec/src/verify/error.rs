@@ -1,8 +1,10 @@
 use thiserror::Error;
 
+use crate::ErrorCode;
+
 /// Why a delivery failed verification.
 ///
-/// One variant per violation of the strict profile. [`VerifyError::code`] gives the stable
+/// One variant per violation of the strict profile. Its [`ErrorCode::code`] is the stable
 /// string that the vector corpus, the checker's reports and `hookspec verify` all use.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -73,9 +75,8 @@ pub enum VerifyError {
     },
 }
 
-impl VerifyError {
-    /// The stable, machine-readable code of this error (`snake_case`).
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for VerifyError {
+    fn code(&self) -> &'static str {
         match self {
             Self::NoKeysConfigured => "no_keys_configured",
             Self::ConflictingHeaders { .. } => "conflicting_headers",
@@ -90,9 +91,11 @@ impl VerifyError {
             Self::NoMatchingSignature { .. } => "no_matching_signature",
         }
     }
+}
 
-    /// Every code [`VerifyError::code`] can return, in check order (for documentation and
-    /// for validating vector files).
+impl VerifyError {
+    /// Every code [`ErrorCode::code`] can return for this type, in check order (for
+    /// documentation and for validating vector files).
     pub const CODES: &'static [&'static str] = &[
         "no_keys_configured",
         "conflicting_headers",

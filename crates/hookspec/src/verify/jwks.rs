@@ -69,6 +69,16 @@ pub struct JwksVerified {
 /// Defaults: both schemes accepted, tolerance 300 s, `svix-*` aliases read, JWT leeway
 /// [`DEFAULT_LEEWAY`] (60 s), no audience (so JWTs fail with `jwt_audience_not_configured`
 /// until [`JwksVerifier::audience`] is called), no issuer check, no body binding required.
+///
+/// A JWT is checked in this order, and the first failure is returned: an audience is
+/// configured; size at most 8 KiB before any parsing; three canonical base64url segments;
+/// header `alg` exactly `RS256` (pinned here, never taken from the token); no `crit`; a
+/// `kid` that names an RSA key of the set; the RS256 signature; `exp` required; `exp`,
+/// `nbf` and `iat` (when present) within the leeway; `aud` one of the configured audiences;
+/// `iss` equal to the configured issuer (when one is configured); `webhook_id` and
+/// `body_sha256` verified when present, and `body_sha256` required when
+/// [`JwksVerifier::require_body_binding`] is set. `jwk`, `jku`, `x5u`, `x5c` and `typ` are
+/// never read: keys come only from the set.
 #[derive(Clone, Debug)]
 pub struct JwksVerifier {
     envelope: Verifier,
@@ -101,7 +111,7 @@ impl JwksVerifier {
     }
 
     /// Sets the `webhook-timestamp` tolerance, each way (default
-    /// [`crate::verify::DEFAULT_TOLERANCE`], 300 s).
+    /// [`crate::DEFAULT_TOLERANCE`], 300 s).
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
         self.envelope = self.envelope.tolerance(tolerance);
         self
@@ -184,8 +194,8 @@ impl JwksVerifier {
     /// Verifies a delivery against `jwks` as if the time were `now` (Unix seconds).
     ///
     /// Checks, in order: header prefix, id, timestamp grammar, freshness, signature header
-    /// present; then for a JWT the token checks of [`crate::jwt`]; for `v1a` every entry
-    /// against every Ed25519 key of the set.
+    /// present; then for a JWT the token checks listed on [`JwksVerifier`]; for `v1a` every
+    /// entry against every Ed25519 key of the set.
     pub fn verify_at<H: HeaderSource + ?Sized>(
         &self,
         jwks: &Jwks,

@@ -1,14 +1,15 @@
 use thiserror::Error;
 
 use super::VerifyError;
+use crate::ErrorCode;
 use crate::key::JwksError;
 
 /// Why a delivery failed verification against a key set (Gemini's per-request webhooks:
 /// `v1a` with JWKS keys, or an RS256 JWT), or why the key set could not be obtained.
 ///
-/// One variant per violation. [`JwksVerifyError::code`] gives the stable string that
-/// reports, vectors and `hookspec verify` use; header and timestamp failures shared with
-/// the `v1`/`v1a` verifier keep that verifier's codes ([`VerifyError::code`]).
+/// One variant per violation. Its [`ErrorCode::code`] is the stable string that reports,
+/// vectors and `hookspec verify` use; header and timestamp failures shared with the
+/// `v1`/`v1a` verifier keep that verifier's codes (those of [`VerifyError`]).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum JwksVerifyError {
@@ -48,7 +49,7 @@ pub enum JwksVerifyError {
     /// minted for someone else, so the JWT path requires one.
     #[error("a JWT arrived but no audience is configured")]
     JwtAudienceNotConfigured,
-    /// The token is longer than [`crate::jwt::MAX_TOKEN_LEN`]; it was not parsed.
+    /// The token is longer than the 8 KiB a verifier accepts; it was not parsed.
     #[error("the JWT is {len} bytes; at most {max} are accepted")]
     JwtTooLarge {
         /// Its length in bytes.
@@ -152,9 +153,8 @@ pub enum JwksVerifyError {
     BodyHashMismatch,
 }
 
-impl JwksVerifyError {
-    /// The stable, machine-readable code of this error (`snake_case`).
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for JwksVerifyError {
+    fn code(&self) -> &'static str {
         match self {
             Self::Delivery(error) => error.code(),
             Self::SchemeNotAccepted { .. } => "scheme_not_accepted",
@@ -184,7 +184,9 @@ impl JwksVerifyError {
             Self::BodyHashMismatch => "body_hash_mismatch",
         }
     }
+}
 
+impl JwksVerifyError {
     /// Whether a refetch of the key set might turn this failure into a success: the
     /// token's `kid` is unknown, no key of the set matched a `v1a` signature, or the set
     /// has no key for the scheme. The cache refetches (rate-limited) only on these.

@@ -380,7 +380,8 @@ impl ExpectedTags {
 
 /// Constant-time equality of two `v1` tags: the words are XOR-folded without branching and
 /// `subtle` decides on the result (a quarter of the work of a byte-wise `ct_eq`).
-#[doc(hidden)] // reached through `hookspec::internal` by the constant-time harness
+///
+/// Public only for `hookspec::internal`, through which the constant-time harness measures it.
 pub fn tags_equal(a: &[u8; 32], b: &[u8; 32]) -> bool {
     let (a, b) = (a.as_chunks::<8>().0, b.as_chunks::<8>().0);
     let diff = a.iter().zip(b).fold(0u64, |diff, (x, y)| {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::TypedValueParser as _;
+use hookspec::ErrorCode;
 use hookspec::{Scheme, Secret, SigningKey};
 use hookspec_engine::check::{self, Check};
 

@@ -19,7 +19,8 @@ use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{KeyInit as _, Mac as _};
-use hookspec::header::{self, SignatureEntry};
+use hookspec::ErrorCode;
+use hookspec::internal::SignatureEntry;
 use hookspec::{JwksVerifier, JwksVerifyError, PublicKey, Verifier, VerifyError};
 use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 use hookspec_engine::serve::{status_for, status_for_jwks};
@@ -122,7 +123,7 @@ struct Flawed {
 }
 
 async fn deliver(State(state): Receiving<Flawed>, headers: HeaderMap, body: Bytes) -> Response {
-    let now = hookspec::clock::unix_now();
+    let now = hookspec::internal::unix_now();
     let result = state.authenticate(&headers, &body, now).await.map(|id| {
         let mut store = state.store.lock().unwrap();
         if store.seen.insert(id.clone()) {
@@ -203,20 +204,20 @@ fn hmac_with_public_key(headers: &HeaderMap, body: &[u8], key: &PublicKey) -> bo
         return false;
     };
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("any key");
-    mac.update(&hookspec::sign::signed_content(
+    mac.update(&hookspec::internal::signed_content(
         id.as_bytes(),
         ts.as_bytes(),
         body,
     ));
     let tag: [u8; 32] = mac.finalize().into_bytes().into();
-    header::signature_entries(signatures.as_bytes())
+    hookspec::internal::signature_entries(signatures.as_bytes())
         .any(|entry| matches!(entry, SignatureEntry::V1(t) if t == tag))
 }
 
 /// An HS256 token whose tag is keyed with the SPKI PEM of the RSA key its `kid` names.
 fn hs256_with_rsa_pem(headers: &HeaderMap, jwks: &hookspec::Jwks) -> bool {
     let Some(token) = headers
-        .get(header::WEBHOOK_SIGNATURE)
+        .get(hookspec::WEBHOOK_SIGNATURE)
         .and_then(|v| v.to_str().ok())
     else {
         return false;

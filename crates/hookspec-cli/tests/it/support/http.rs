@@ -83,5 +83,5 @@ pub async fn observed(client: &reqwest::Client, url: &str) -> BTreeMap<String, u
 
 /// Now, in Unix seconds.
 pub fn now() -> u64 {
-    hookspec::clock::unix_now()
+    hookspec::internal::unix_now()
 }

@@ -18,7 +18,8 @@ use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{KeyInit as _, Mac as _};
-use hookspec::header::{self, SignatureEntry};
+use hookspec::ErrorCode;
+use hookspec::internal::SignatureEntry;
 use hookspec::{Secret, Verifier, VerifyError};
 use hookspec_engine::serve::status_for;
 
@@ -116,12 +117,12 @@ fn refuse(error: &VerifyError) -> Refusal {
 }
 
 async fn deliver(State(state): Receiving<Flawed>, headers: HeaderMap, body: Bytes) -> Response {
-    let now = hookspec::clock::unix_now();
+    let now = hookspec::internal::unix_now();
     if state.flaw == Flaw::ProcessBeforeVerify {
         // Act first, verify second; all under one lock, so acting early is the only flaw.
         let mut store = state.store.lock().unwrap();
         let id = headers
-            .get(header::WEBHOOK_ID)
+            .get(hookspec::WEBHOOK_ID)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         if let Some(id) = &id
@@ -177,21 +178,21 @@ impl Flawed {
                 // Judge as if "now" were the timestamp when it is ahead: the past side
                 // stays checked against the real clock.
                 let ts = headers
-                    .get(header::WEBHOOK_TIMESTAMP)
-                    .and_then(|v| header::parse_timestamp(v.as_bytes()));
+                    .get(hookspec::WEBHOOK_TIMESTAMP)
+                    .and_then(|v| hookspec::internal::parse_timestamp(v.as_bytes()));
                 self.verifier
                     .verify_at(headers, body, ts.map_or(now, |ts| ts.max(now)))
             }
             Flaw::FirstEntryOnly => {
                 let mut first_only = headers.clone();
-                if let Some(value) = headers.get(header::WEBHOOK_SIGNATURE) {
+                if let Some(value) = headers.get(hookspec::WEBHOOK_SIGNATURE) {
                     let first = value
                         .as_bytes()
                         .split(|&b| b == b' ')
                         .find(|entry| !entry.is_empty())
                         .unwrap_or_default();
                     first_only.insert(
-                        header::WEBHOOK_SIGNATURE,
+                        hookspec::WEBHOOK_SIGNATURE,
                         axum::http::HeaderValue::from_bytes(first).expect("a part of a value"),
                     );
                 }
@@ -222,8 +223,8 @@ impl Flawed {
                 other => other,
             },
             Flaw::MissingSignatureAccepted => {
-                let unsigned = headers.get(header::WEBHOOK_SIGNATURE).is_none()
-                    && headers.get(header::SVIX_SIGNATURE).is_none();
+                let unsigned = headers.get(hookspec::WEBHOOK_SIGNATURE).is_none()
+                    && headers.get(hookspec::SVIX_SIGNATURE).is_none();
                 if unsigned {
                     return header_id(headers)
                         .ok_or((StatusCode::BAD_REQUEST, VerifyError::MissingId.code()));
@@ -245,7 +246,7 @@ impl Flawed {
             .secrets
             .iter()
             .map(|s| {
-                STANDARD.encode(hookspec::sign::tag_v1(
+                STANDARD.encode(hookspec::internal::tag_v1(
                     s,
                     id.as_bytes(),
                     ts.as_bytes(),
@@ -267,7 +268,7 @@ impl Flawed {
 
     /// The flawed scheme: a `v1` entry equal to HMAC-SHA256(secret, body).
     fn body_only_match(&self, headers: &HeaderMap, body: &[u8]) -> bool {
-        let Some(signatures) = headers.get(header::WEBHOOK_SIGNATURE) else {
+        let Some(signatures) = headers.get(hookspec::WEBHOOK_SIGNATURE) else {
             return false;
         };
         let tags: Vec<[u8; 32]> = self
@@ -280,7 +281,7 @@ impl Flawed {
                 mac.finalize().into_bytes().into()
             })
             .collect();
-        header::signature_entries(signatures.as_bytes())
+        hookspec::internal::signature_entries(signatures.as_bytes())
             .any(|entry| matches!(entry, SignatureEntry::V1(tag) if tags.contains(&tag)))
     }
 }

@@ -195,7 +195,7 @@ async fn expose(flaw: Flaw) {
 /// A `v1` entry for `id` at the current time, and that time.
 fn secret_signature(secret: &Secret, id: &str, body: &[u8]) -> (String, String) {
     let ts = now().to_string();
-    let entry = hookspec::sign::entry_v1(secret, id.as_bytes(), ts.as_bytes(), body);
+    let entry = hookspec::internal::entry_v1(secret, id.as_bytes(), ts.as_bytes(), body);
     (entry, ts)
 }
 

@@ -10,7 +10,6 @@ use axum::handler::Handler;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use hookspec::header;
 
 /// Where every flawed receiver serves the observer contract.
 pub const OBSERVE_PATH: &str = "/_hookspec/observed";
@@ -121,15 +120,15 @@ async fn observe<S>(State(state): State<Arc<Stored<S>>>) -> Response {
 /// present.
 pub fn webhook_headers(headers: &HeaderMap) -> Option<(&HeaderValue, &HeaderValue, &HeaderValue)> {
     Some((
-        headers.get(header::WEBHOOK_ID)?,
-        headers.get(header::WEBHOOK_TIMESTAMP)?,
-        headers.get(header::WEBHOOK_SIGNATURE)?,
+        headers.get(hookspec::WEBHOOK_ID)?,
+        headers.get(hookspec::WEBHOOK_TIMESTAMP)?,
+        headers.get(hookspec::WEBHOOK_SIGNATURE)?,
     ))
 }
 
 /// The `webhook-id` header when it is a valid id.
 pub fn header_id(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::WEBHOOK_ID)?;
-    header::is_valid_id(value.as_bytes())
+    let value = headers.get(hookspec::WEBHOOK_ID)?;
+    hookspec::internal::is_valid_id(value.as_bytes())
         .then(|| String::from_utf8_lossy(value.as_bytes()).into_owned())
 }

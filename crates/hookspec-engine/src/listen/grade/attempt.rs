@@ -1,6 +1,7 @@
 //! Cases judged on every attempt on its own: headers, id, timestamp, signature, method.
 
 use super::*;
+use hookspec::ErrorCode;
 
 /// The result of one per-attempt check.
 pub(super) enum Check {
@@ -181,7 +182,7 @@ pub(super) fn signature_list(a: &AttemptRecord, jwt: bool) -> Check {
     let HeaderValue::One(value) = single_value(a.headers.as_slice(), WEBHOOK_SIGNATURE) else {
         return Check::Skip;
     };
-    if jwt && hookspec::jwt::is_jwt_value(value) {
+    if jwt && hookspec::internal::jwt::is_jwt_value(value) {
         return Check::Pass;
     }
     let entries: Vec<_> = signature_entries(value).collect();

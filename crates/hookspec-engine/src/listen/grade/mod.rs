@@ -25,10 +25,15 @@ use super::record::{AttemptEnd, AttemptRecord, Recording};
 use super::script::Step;
 use crate::judgement::{Judgement, Outcome};
 use crate::report::CaseResult;
-use hookspec::header::{
-    HeaderValue, SignatureEntry, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, is_valid_id,
-    parse_timestamp, signature_entries, single_value,
-};
+use hookspec::WEBHOOK_ID;
+use hookspec::WEBHOOK_SIGNATURE;
+use hookspec::WEBHOOK_TIMESTAMP;
+use hookspec::internal::HeaderValue;
+use hookspec::internal::SignatureEntry;
+use hookspec::internal::is_valid_id;
+use hookspec::internal::parse_timestamp;
+use hookspec::internal::signature_entries;
+use hookspec::internal::single_value;
 
 pub use catalogue::{CATALOGUE, CaseDef, SPEC_SCHEDULE};
 

@@ -6,8 +6,8 @@ use super::*;
 use crate::listen::script::Script;
 use crate::report::Verdict;
 use hookspec::Secret;
-use hookspec::sign::Signer;
-use hookspec::verify::Verifier;
+use hookspec::Signer;
+use hookspec::Verifier;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// The listener's wall clock at the start of each hand-made run.
@@ -409,8 +409,8 @@ fn a_jwt_signature_value_is_well_formed_only_when_a_jwks_is_configured() {
     assert_case(&run, "sender/signature-list-parses", Verdict::Failed);
     let with_jwks = ListenConfig {
         jwks: Some(crate::listen::JwksKeys {
-            set: std::sync::Arc::new(hookspec::key::Jwks::new(Vec::new())),
-            verifier: hookspec::verify::JwksVerifier::new(),
+            set: std::sync::Arc::new(hookspec::Jwks::new(Vec::new())),
+            verifier: hookspec::JwksVerifier::new(),
         }),
         ..config()
     };

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{Case, Part};
 use crate::gemini::Event;
-use hookspec::key::{Jwk, RsaSigningKey, SigningKey};
+use hookspec::{Jwk, RsaSigningKey, SigningKey};
 
 /// The receiver clock of every Gemini vector: 2026-01-08T12:00:00Z.
 pub(super) const NOW: u64 = 1_767_873_600;

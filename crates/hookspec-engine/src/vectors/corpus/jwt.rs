@@ -17,7 +17,7 @@ use super::{Builder, Case, Part, SigExt as _, canonical, now, sig};
 use crate::gemini::Event;
 use crate::vectors::format::{Computed, JwtSign, JwtSpec, TokenMutation as Tok, VectorFile};
 use crate::vectors::render::RenderError;
-use hookspec::jwt::body_sha256;
+use hookspec::internal::jwt::body_sha256;
 
 /// The audience the receivers of this file are configured with.
 const AUD: &str = "https://receiver.example/gemini-webhook";

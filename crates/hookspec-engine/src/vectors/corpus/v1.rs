@@ -301,7 +301,7 @@ fn signature_mutations(b: &mut Builder) -> Result<(), RenderError> {
     )?;
     b.reject("signed with the V2 test secret", f, sig(K2), OK)?;
     // Not "plus a zero byte": HMAC pads short keys with zeros, so `K ‖ 00` is the same key.
-    let mut shorter = hookspec::key::Secret::parse(K)
+    let mut shorter = hookspec::Secret::parse(K)
         .map(|s| s.as_bytes().to_vec())
         .unwrap_or_default();
     shorter.pop();

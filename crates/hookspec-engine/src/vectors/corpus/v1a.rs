@@ -3,7 +3,7 @@
 use super::{Builder, Case, ID, K, N, SigExt as _, counting, now, sig, text};
 use crate::vectors::format::{RawMutation as Raw, TextMutation as Txt, VectorFile};
 use crate::vectors::render::RenderError;
-use hookspec::key::SigningKey;
+use hookspec::SigningKey;
 
 /// The V5 signing key (Svix server test, 64-byte seed ‖ public key form).
 const SK5: &str =
