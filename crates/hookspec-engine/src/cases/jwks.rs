@@ -137,19 +137,12 @@ pub(super) fn keyset_case(
     rule: &'static str,
     check: KeySetCheck,
 ) -> Case {
-    Case {
-        id,
-        title,
-        level,
-        rule,
-        bug_class,
-        need: Need::KeySet,
-        kind: Kind::Interactive {
-            run: check.interaction(),
-            expected: check.expected(),
-            phase: Phase::Alone,
-        },
-    }
+    let kind = Kind::Interactive {
+        run: check.interaction(),
+        expected: check.expected(),
+        phase: Phase::Alone,
+    };
+    Case::new(id, level, bug_class, title, rule, kind).needs(Need::KeySet)
 }
 
 /// The key set of a session. Cases that change it declare [`Need::KeySet`], so the runner
@@ -353,16 +346,23 @@ pub fn judge_key_removed(
     fetches: u64,
 ) -> Judgement {
     let doomed = &ks.rotation[0].kid;
-    if !before.1.is_success() {
-        return Judgement::new(
+    // A breach shown with the delivery that proves it.
+    let breach = |(probe, answer): &(Probe, super::Answer), message: String| {
+        Judgement::new(
             Outcome::Breach,
+            message,
+            with_fetches(answer.observed(), fetches),
+        )
+        .with_delivery(&probe.delivery)
+    };
+    if !before.1.is_success() {
+        return breach(
+            before,
             format!(
                 "a delivery signed with {doomed}, published since the start of the run, was rejected ({}) before any rotation",
                 before.1.short()
             ),
-            with_fetches(before.1.observed(), fetches),
-        )
-        .with_delivery(&before.0.delivery);
+        );
     }
     if !proof.accepted() {
         return Judgement::new(
@@ -377,15 +377,13 @@ pub fn judge_key_removed(
         );
     }
     if after.1.is_success() {
-        return Judgement::new(
-            Outcome::Breach,
+        return breach(
+            after,
             format!(
                 "after refetching the set without {doomed} (a delivery signed with the key published at the same time was accepted), the endpoint still accepted a delivery signed with {doomed} ({})",
                 after.1.short()
             ),
-            with_fetches(after.1.observed(), fetches),
-        )
-        .with_delivery(&after.0.delivery);
+        );
     }
     Judgement::new(
         Outcome::Pass,

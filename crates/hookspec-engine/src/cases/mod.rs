@@ -773,18 +773,37 @@ pub(crate) fn each(
     rule: &'static str,
     plan: fn(&mut Ctx) -> Vec<Probe>,
 ) -> Case {
-    Case {
+    Case::new(
         id,
-        title,
         level,
-        rule,
         bug_class,
-        need: Need::Nothing,
-        kind: Kind::Each { plan, expect },
-    }
+        title,
+        rule,
+        Kind::Each { plan, expect },
+    )
 }
 
 impl Case {
+    /// A case that needs nothing beyond one secret (add one with [`Case::needs`]).
+    pub(crate) fn new(
+        id: &'static str,
+        level: Level,
+        bug_class: BugClass,
+        title: &'static str,
+        rule: &'static str,
+        kind: Kind,
+    ) -> Self {
+        Self {
+            id,
+            title,
+            level,
+            rule,
+            bug_class,
+            need: Need::Nothing,
+            kind,
+        }
+    }
+
     /// The same case with a need.
     pub(crate) fn needs(mut self, need: Need) -> Self {
         self.need = need;

@@ -7,8 +7,7 @@
 //! integer (what a receiver that parses leniently and re-serializes checks).
 
 use super::{
-    BoxFuture, Case, Ctx, Expect, Judgement, Kind, Need, Outcome, Phase, Probe, Session, each,
-    probe,
+    BoxFuture, Case, Ctx, Expect, Judgement, Kind, Outcome, Phase, Probe, Session, each, probe,
 };
 use crate::delivery::Delivery;
 use crate::report::{BugClass, Level};
@@ -349,22 +348,15 @@ pub fn cases() -> Vec<Case> {
 }
 
 fn window(id: &'static str, direction: Direction, title: &'static str, rule: &'static str) -> Case {
-    Case {
-        id,
-        title,
-        level: Level::Info,
-        rule,
-        bug_class: BugClass::Freshness,
-        need: Need::Nothing,
-        kind: Kind::Interactive {
-            run: match direction {
-                Direction::Past => past_window,
-                Direction::Future => future_window,
-            },
-            expected: direction.expected(),
-            phase: Phase::Concurrent,
+    let kind = Kind::Interactive {
+        run: match direction {
+            Direction::Past => past_window,
+            Direction::Future => future_window,
         },
-    }
+        expected: direction.expected(),
+        phase: Phase::Concurrent,
+    };
+    Case::new(id, Level::Info, BugClass::Freshness, title, rule, kind)
 }
 
 fn past_window(session: &dyn Session) -> BoxFuture<'_, Judgement> {
@@ -490,15 +482,7 @@ fn exponent(now: u64) -> String {
 
 /// `now` with `_` every three digits from the right.
 fn underscores(now: u64) -> String {
-    let digits = now.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('_');
-        }
-        out.push(c);
-    }
-    out
+    crate::vectors::format::underscores(&now.to_string())
 }
 
 /// `now` written with the ten digits starting at `zero` (full-width, Arabic-Indic, …).

@@ -286,16 +286,7 @@ impl TimestampStyle {
                     format!("{first}.{rest}e{}", rest.len())
                 }
             }
-            Self::Underscores => {
-                let mut out = String::new();
-                for (i, c) in digits.chars().enumerate() {
-                    if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                        out.push('_');
-                    }
-                    out.push(c);
-                }
-                out
-            }
+            Self::Underscores => underscores(&digits),
             Self::Milliseconds => value.saturating_mul(1000).to_string(),
         }
     }
@@ -506,4 +497,17 @@ impl VectorFile {
             .iter()
             .flat_map(|g| g.tests.iter().map(move |t| (g, t)))
     }
+}
+
+/// `digits` with `_` every three digits from the right (`1_700_000_000`), the digit
+/// separators Python and Ruby accept in integers.
+pub(crate) fn underscores(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('_');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -20,13 +20,7 @@ use hookspec::{ErrorCode, Jwks, JwksVerifier, PublicKey, Scheme, Secret, Verifie
 
 /// Answers one request with the reference verifier.
 pub fn respond(request: &Request) -> Response {
-    let reject = |error: &str, config_error: bool| Response {
-        tc_id: request.tc_id,
-        accept: false,
-        error: Some(error.to_string()),
-        config_error,
-        unsupported: None,
-    };
+    let reject = |error: &str, config_error: bool| rejection(request, error, config_error);
     if let Some(scheme) = Scheme::parse(&request.scheme).filter(|s| s.uses_jwks()) {
         return respond_jwks(request, scheme);
     }
@@ -46,27 +40,43 @@ pub fn respond(request: &Request) -> Response {
     let Ok(body) = STANDARD.decode(&request.body_b64) else {
         return reject("body_b64 is not base64", false);
     };
-    match verifier.verify_at(&request.header_list, &body, request.now) {
-        Ok(_) => Response {
+    answer(
+        request,
+        verifier
+            .verify_at(&request.header_list, &body, request.now)
+            .map(|_| ())
+            .map_err(|e| e.code()),
+    )
+}
+
+/// The answer to a request whose delivery verified (`Ok`) or was refused with a code.
+fn answer(request: &Request, verified: Result<(), &str>) -> Response {
+    match verified {
+        Ok(()) => Response {
             tc_id: request.tc_id,
             accept: true,
             error: None,
             config_error: false,
             unsupported: None,
         },
-        Err(e) => reject(e.code(), false),
+        Err(code) => rejection(request, code, false),
     }
 }
 
-/// Answers a `v1a-jwks` or `jwt` request with the key-set verifier.
-fn respond_jwks(request: &Request, scheme: Scheme) -> Response {
-    let reject = |error: &str, config_error: bool| Response {
+/// A refusal with `error`; `config_error` when the receiver could not be configured.
+fn rejection(request: &Request, error: &str, config_error: bool) -> Response {
+    Response {
         tc_id: request.tc_id,
         accept: false,
         error: Some(error.to_string()),
         config_error,
         unsupported: None,
-    };
+    }
+}
+
+/// Answers a `v1a-jwks` or `jwt` request with the key-set verifier.
+fn respond_jwks(request: &Request, scheme: Scheme) -> Response {
+    let reject = |error: &str, config_error: bool| rejection(request, error, config_error);
     let Some(document) = &request.jwks else {
         return reject("no key set (jwks) in the request", true);
     };
@@ -84,16 +94,13 @@ fn respond_jwks(request: &Request, scheme: Scheme) -> Response {
     let Ok(body) = STANDARD.decode(&request.body_b64) else {
         return reject("body_b64 is not base64", false);
     };
-    match verifier.verify_at(&jwks, &request.header_list, &body, request.now) {
-        Ok(_) => Response {
-            tc_id: request.tc_id,
-            accept: true,
-            error: None,
-            config_error: false,
-            unsupported: None,
-        },
-        Err(e) => reject(e.code(), false),
-    }
+    answer(
+        request,
+        verifier
+            .verify_at(&jwks, &request.header_list, &body, request.now)
+            .map(|_| ())
+            .map_err(|e| e.code()),
+    )
 }
 
 /// A group's key set, parsed once per process (every test of a group carries the same

@@ -339,15 +339,7 @@ fn apply_token(token: &str, m: &TokenMutation) -> Result<String, &'static str> {
             }
             parts[..*n].join(".")
         }
-        TokenMutation::Insert { at, text } => {
-            if *at > chars.len() {
-                return Err("insert");
-            }
-            let mut out: String = chars[..*at].iter().collect();
-            out.push_str(text);
-            out.extend(&chars[*at..]);
-            out
-        }
+        TokenMutation::Insert { at, text } => insert_at(&chars, *at, text)?,
         TokenMutation::Append(text) => format!("{token}{text}"),
     })
 }
@@ -428,15 +420,7 @@ fn apply_text(entry: &str, m: &TextMutation) -> Result<String, &'static str> {
             }
             chars[..*at].iter().chain(&chars[at + 1..]).collect()
         }
-        TextMutation::Insert { at, text } => {
-            if *at > chars.len() {
-                return Err("insert");
-            }
-            let mut out: String = chars[..*at].iter().collect();
-            out.push_str(text);
-            out.extend(&chars[*at..]);
-            out
-        }
+        TextMutation::Insert { at, text } => insert_at(&chars, *at, text)?,
         TextMutation::Append(text) => format!("{entry}{text}"),
         TextMutation::Version(v) => format!("{v},{b64}"),
         TextMutation::DropVersion => b64.to_string(),
@@ -610,6 +594,17 @@ pub struct Delivery<'a> {
     pub result: super::format::Expected,
     /// For `invalid`: the reference verifier's error code.
     pub error: Option<String>,
+}
+
+/// `text` inserted before the character at `at` (at most the length: appended).
+fn insert_at(chars: &[char], at: usize, text: &str) -> Result<String, &'static str> {
+    if at > chars.len() {
+        return Err("insert");
+    }
+    let mut out: String = chars[..at].iter().collect();
+    out.push_str(text);
+    out.extend(&chars[at..]);
+    Ok(out)
 }
 
 #[cfg(test)]
