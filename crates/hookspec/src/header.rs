@@ -2,7 +2,7 @@
 //!
 //! The Standard Webhooks spec gives no grammar for its headers, and the official libraries
 //! disagree on most edge cases (`+1614265330`, `1614265330.9`, full-width digits, entries
-//! without a comma, extra commas). hookspec pins one grammar, documented in the README:
+//! without a comma, extra commas). hookspec pins one grammar, documented in the book (docs/src/strict-profile.md):
 //!
 //! * `webhook-id`: one or more visible ASCII characters (`0x21..=0x7E`) other than `.`
 //!   (a `.` would let the boundary between id, timestamp and body shift: spec, section

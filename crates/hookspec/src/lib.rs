@@ -5,7 +5,7 @@
 //! an endpoint checker, a sender grader, a test-vector corpus and fuzz targets (in the
 //! crates `hookspec-engine` and `hookspec-cli`).
 //!
-//! The verifier implements hookspec's *strict profile* (see the README): exact timestamp
+//! The verifier implements hookspec's *strict profile* (docs/src/strict-profile.md in the repository): exact timestamp
 //! grammar with checked arithmetic, every signature entry tried, unknown and malformed
 //! entries skipped, constant-time comparison after decoding, raw-byte bodies.
 //!

@@ -14,7 +14,6 @@ use hookspec_engine::report::{Report, Verdict};
 use hookspec_engine::serve::{LogSink, RunningServer, ServeConfig, spawn};
 
 use crate::support::in_process::run_check;
-use crate::support::readme::{readme, section, table_rows};
 use crate::support::receivers::{Flaw, spawn_flawed};
 use crate::support::reports::ReportFiles;
 
@@ -656,20 +655,4 @@ async fn baselines_accept_known_findings_and_fail_on_new_or_resolved_ones() {
     std::fs::write(&baseline, "{\"findings\": 3}").unwrap();
     let out = hookspec_async(args(&good.base_url(), &["--expect", &b])).await;
     assert_eq!(out.status.code(), Some(2));
-}
-
-#[test]
-fn the_readme_catalogue_table_matches_the_catalogue() {
-    let readme = readme();
-    let section = section(&readme, "### The catalogue", "### Reports");
-    let rows = table_rows(section);
-    let cases: Vec<(&str, &str)> = catalogue()
-        .iter()
-        .map(|c| (c.id, c.level.as_str()))
-        .collect();
-    assert_eq!(
-        rows, cases,
-        "regenerate the table from `hookspec check --list`"
-    );
-    assert!(section.contains(&format!("{} cases in 8 families", cases.len())));
 }

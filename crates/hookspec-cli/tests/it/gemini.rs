@@ -19,7 +19,6 @@ use serde_json::Value;
 
 use crate::support::http::{Answer, client, now, observed, post};
 use crate::support::process::{Announces, interrupt, spawn_serving};
-use crate::support::readme::{readme, section, table_rows};
 
 const AUD: &str = "https://receiver.example/gemini";
 
@@ -1132,28 +1131,6 @@ mod checker {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-    }
-
-    #[test]
-    fn the_readme_gemini_table_matches_the_catalogue() {
-        let readme = readme();
-        let section = section(
-            &readme,
-            "### Checking an endpoint for each scheme",
-            "**Rotation.**",
-        );
-        let rows = table_rows(section);
-        let mut cases: Vec<(&str, &str)> = vec![("v1a/v1-hmac-public-key", "MUST")];
-        cases.extend(
-            hookspec_engine::cases::catalogue()
-                .iter()
-                .filter(|c| ["jwks", "jwt"].contains(&c.family()))
-                .map(|c| (c.id, c.level.as_str())),
-        );
-        assert_eq!(
-            rows, cases,
-            "regenerate the table from `hookspec check --scheme jwt --list`"
-        );
     }
 
     #[test]

@@ -270,7 +270,7 @@ impl Need {
         match self {
             Self::Nothing => "",
             Self::Observer => {
-                "needs the endpoint's observer: pass --observe URL (a GET on it returns {\"<webhook-id>\": <times processed>}; see the README, \"The observer contract\")"
+                "needs the endpoint's observer: pass --observe URL (a GET on it returns {\"<webhook-id>\": <times processed>}; see \"The observer contract\" in docs/src/testing-an-endpoint.md)"
             }
             Self::TwoSecrets => {
                 "needs every secret the endpoint trusts: pass --secret twice or more (current first) to test key rotation"

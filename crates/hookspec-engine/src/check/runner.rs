@@ -98,7 +98,7 @@ impl Runner {
         }
         if runner.observer.is_none() {
             runner.note(
-                "effect cases (duplicate/*) are UNSUPPORTED without an observer: pass --observe URL (see the README, \"The observer contract\")".to_string(),
+                "effect cases (duplicate/*) are UNSUPPORTED without an observer: pass --observe URL (see \"The observer contract\" in docs/src/testing-an-endpoint.md)".to_string(),
             );
         }
         Ok(runner)

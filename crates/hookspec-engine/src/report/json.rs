@@ -1,4 +1,4 @@
-//! The JSON report (`--json FILE`): [`Report`] serialized as documented in the README.
+//! The JSON report (`--json FILE`): [`Report`] serialized as documented in docs/src/report-formats.md.
 
 use super::{Format, Report};
 

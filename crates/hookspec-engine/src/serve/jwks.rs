@@ -1,6 +1,6 @@
 //! The receiver's authenticator for Gemini's per-request webhooks: keys from a JWKS URL,
 //! through the library's [`JwksCache`], so `hookspec serve --scheme v1a-jwks | jwt`
-//! behaves the way the README asks a receiver to: fetch on first use, keep the set for its
+//! behaves the way the book (docs/src/gemini.md) asks a receiver to: fetch on first use, keep the set for its
 //! `max-age`, refetch (rate-limited) when a delivery names a key the set lacks.
 
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Independent, deliberately simple restatements of the strict profile, used as oracles.
 //!
-//! Each function here is written from the README's rules, not from the production code: a
+//! Each function here is written from the strict profile's rules (docs/src/strict-profile.md), not from the production code: a
 //! hand-written base64 decoder instead of the `base64` crate (whose default engine is SIMD),
 //! `str` predicates instead of byte loops, one concatenated buffer and `Mac::verify_slice`
 //! instead of streamed HMAC and `subtle`, `i128` arithmetic instead of saturating `u64`. The

@@ -1,5 +1,5 @@
 //! Checking one RS256 token against a key set. The order of the checks is the order of the
-//! error codes in the README, and the first failure is returned.
+//! error codes in the book (docs/src/strict-profile.md), and the first failure is returned.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

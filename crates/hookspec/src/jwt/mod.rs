@@ -3,7 +3,7 @@
 //! compact JWS whose `kid` names a key of the published JWKS.
 //!
 //! Google documents only the `kid` header, `alg = RS256` and an `aud` check. hookspec pins
-//! the rest (see the README section "Gemini dynamic webhooks"): what is issued is described
+//! the rest (see the book, docs/src/gemini.md): what is issued is described
 //! on [`JwtSigner`], what is checked on [`crate::JwksVerifier`], since those two types are
 //! the public face of this module. The helpers here that build tokens from raw parts reach
 //! the checker, the vectors and the tests through `hookspec::internal::jwt`.

@@ -10,7 +10,6 @@ pub mod http;
 pub mod in_process;
 pub mod json;
 pub mod process;
-pub mod readme;
 pub mod receivers;
 pub mod reports;
 pub mod server;
