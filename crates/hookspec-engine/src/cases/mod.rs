@@ -154,8 +154,6 @@ pub type Interaction = for<'a> fn(&'a dyn Session) -> BoxFuture<'a, Judgement>;
 /// What the runner gives a case: the endpoint, the observer, the keys, the clock. One
 /// session per case; everything sent through it is logged under the case's id.
 pub trait Session: Send + Sync {
-    /// The id of the case this session runs.
-    fn case(&self) -> &'static str;
     /// The run's keys (and, for the key-set schemes, hookspec's published key set, which
     /// a case may change with [`keyset::KeySet::publish`]).
     fn keys(&self) -> &Keys;

@@ -306,10 +306,6 @@ struct CaseSession<'r> {
 }
 
 impl Session for CaseSession<'_> {
-    fn case(&self) -> &'static str {
-        self.case
-    }
-
     fn keys(&self) -> &Keys {
         &self.runner.keys
     }
