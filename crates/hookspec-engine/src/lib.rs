@@ -26,3 +26,8 @@ pub mod send;
 pub mod serve;
 mod server_task;
 pub mod vectors;
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
