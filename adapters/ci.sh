@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the shipped adapters (Rust crate, Python package, Node package) against the corpus
 # and checks that each library's divergences per flag still match adapters/expected/, which
-# is what the README's divergence table shows. The Python and Node adapters are skipped,
+# is what the book's divergence table (docs/src/test-vectors.md) shows. The Python and Node adapters are skipped,
 # with the reason printed, when their packages cannot be installed.
 #
 #   bash adapters/ci.sh            check against adapters/expected/
@@ -42,7 +42,7 @@ check() { # name, extra flags, command
   if $update; then
     cp "$work/$name.div" "adapters/expected/$name.txt"
   elif ! diff -u "adapters/expected/$name.txt" "$work/$name.div"; then
-    echo "adapter $name: divergences per flag changed (see the diff above); if intended, run bash adapters/ci.sh --update and update the README table" >&2
+    echo "adapter $name: divergences per flag changed (see the diff above); if intended, run bash adapters/ci.sh --update and update the table in docs/src/test-vectors.md" >&2
     status=1
   fi
 }

@@ -14,6 +14,7 @@ mod check;
 mod check_vectors;
 mod cli;
 mod ct;
+mod docs;
 mod fixtures;
 mod fuzzing;
 mod fuzzing_checker;
