@@ -15,7 +15,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 status=0
 
-cargo build --quiet --bin hookspec --bin adapter_standardwebhooks
+cargo build --quiet -p hookspec-cli -p hookspec-adapter-standardwebhooks
 hookspec=target/debug/hookspec
 
 # Prints "flag diverge-count" for every flag with at least one divergence, sorted.
