@@ -24,5 +24,6 @@ mod listen;
 mod props;
 mod serve;
 mod support;
+mod vectors_consistency;
 mod vectors_corpus;
 mod vectors_harness;
