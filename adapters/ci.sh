@@ -15,7 +15,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 status=0
 
-cargo build --quiet --bin hookspec --bin adapter_standardwebhooks
+# --workspace: the Rust adapter is a workspace member but not a default member.
+cargo build --quiet --workspace --bin hookspec --bin adapter_standardwebhooks
 hookspec=target/debug/hookspec
 
 # Prints "flag diverge-count" for every flag with at least one divergence, sorted.
