@@ -485,7 +485,10 @@ fn jwt_numeric_dates_may_have_a_fraction() {
         "a whole number written as a float is the same date"
     );
     // nbf and iat: refused only when later than now + leeway.
-    for (claim, code_when_late) in [("nbf", "jwt_not_yet_valid"), ("iat", "jwt_issued_in_future")] {
+    for (claim, code_when_late) in [
+        ("nbf", "jwt_not_yet_valid"),
+        ("iat", "jwt_issued_in_future"),
+    ] {
         assert!(verify_token(&with(claim, json!(now + leeway - 0.5))).is_ok());
         assert!(verify_token(&with(claim, json!(now + leeway))).is_ok());
         assert_eq!(

@@ -214,7 +214,10 @@ fn has_flag(t: &TestVector, flag: &str) -> bool {
 /// integer.
 fn timestamp_offset(t: &TestVector) -> Option<i128> {
     let ts = value(t, "webhook-timestamp").or_else(|| value(t, "svix-timestamp"))?;
-    let ts: i128 = ts.parse().ok().filter(|_| ts.bytes().all(|b| b.is_ascii_digit()))?;
+    let ts: i128 = ts
+        .parse()
+        .ok()
+        .filter(|_| ts.bytes().all(|b| b.is_ascii_digit()))?;
     Some(ts - i128::from(t.reference_now))
 }
 

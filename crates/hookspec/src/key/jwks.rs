@@ -355,7 +355,10 @@ fn parse_key(entry: &Value) -> Result<Jwk, SkipReason> {
             return Err(SkipReason::VerifyNotAllowed);
         }
     }
-    if PRIVATE_MEMBERS.iter().any(|member| object.contains_key(*member)) {
+    if PRIVATE_MEMBERS
+        .iter()
+        .any(|member| object.contains_key(*member))
+    {
         return Err(SkipReason::PrivateKey);
     }
     let alg = optional_str(object, "alg")?;
@@ -476,10 +479,9 @@ mod tests {
     /// gives the private key away as surely as `d` does.
     #[test]
     fn skips_keys_with_any_private_member() {
-        let rsa = crate::key::RsaSigningKey::from_pem(include_str!(
-            "../../../../tests/keys/rsa-a.pem"
-        ))
-        .unwrap();
+        let rsa =
+            crate::key::RsaSigningKey::from_pem(include_str!("../../../../tests/keys/rsa-a.pem"))
+                .unwrap();
         let public = Jwk::rsa(Some("rsa-a"), rsa.public_key().clone()).to_json_value();
         let set = Jwks::parse(json!({ "keys": [public.clone()] }).to_string().as_bytes()).unwrap();
         assert_eq!(set.keys().len(), 1, "the public key alone is usable");

@@ -702,12 +702,7 @@ fn encoding(b: &mut Builder) -> Result<(), RenderError> {
 /// receiver declares it enforces them (`jwt_body_binding`), and the tests after them in a
 /// group like the first again (the ids stay those of the single group they were in).
 fn bindings(b: &mut Builder) -> Result<(), RenderError> {
-    b.group_jwks(
-        ENFORCING,
-        main_set(),
-        Some(AUD),
-        None,
-    );
+    b.group_jwks(ENFORCING, main_set(), Some(AUD), None);
     b.enforce_bindings();
     b.add(
         jwt_case(
