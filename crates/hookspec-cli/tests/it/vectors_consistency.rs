@@ -311,7 +311,11 @@ fn informational_cases_and_acceptable_vectors_agree() {
                 let why = format!("{id} is frozen as valid ({reason})");
                 all_are(&files, selector, Expected::Valid, &why, &mut errors);
             }
-            Frozen::Never(_) => {}
+            Frozen::Never(reason) => {
+                if reason.trim().is_empty() {
+                    errors.push(format!("{id}: say why no vector can freeze it"));
+                }
+            }
         }
     }
     let exceptions = vector_only();
