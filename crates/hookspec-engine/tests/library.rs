@@ -24,6 +24,7 @@ async fn the_whole_catalogue_with_only_a_signing_key_reports_instead_of_panickin
             key_set: None,
         },
         observe: Some(server.observe_url()),
+        observe_command: None,
         strict: false,
         cases: all.clone(),
         concurrency: check::DEFAULT_CONCURRENCY,

@@ -34,6 +34,7 @@ fn config(server: &RunningServer, patterns: &[&str]) -> Config {
         url: server.base_url(),
         keys: keys(),
         observe: Some(server.observe_url()),
+        observe_command: None,
         strict: false,
         cases: select(catalogue_for(hookspec::Scheme::V1), &patterns, &[]).expect("patterns match"),
         concurrency: check::DEFAULT_CONCURRENCY,

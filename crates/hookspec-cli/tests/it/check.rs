@@ -264,6 +264,7 @@ async fn without_observer_or_extra_keys_the_cases_are_unsupported_never_failed()
             key_set: None,
         },
         observe: None,
+        observe_command: None,
         strict: true,
         cases: catalogue(),
         concurrency: 4,
@@ -655,4 +656,150 @@ async fn baselines_accept_known_findings_and_fail_on_new_or_resolved_ones() {
     std::fs::write(&baseline, "{\"findings\": 3}").unwrap();
     let out = hookspec_async(args(&good.base_url(), &["--expect", &b])).await;
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// `(id, verdict)` of every case in a JSON report.
+fn verdicts(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `--observe-cmd` reads the reference receiver's observer through a command (curl) and
+/// gives the effect cases exactly what `--observe` gives them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observe_cmd_gives_the_same_cases_as_observe() {
+    let server = reference().await;
+    let (url, observe) = (server.base_url(), server.observe_url());
+    let run = |observer: [String; 2]| {
+        let reports = ReportFiles::new();
+        let mut args: Vec<String> = [
+            "check",
+            &url,
+            "--secret",
+            &secret(1).to_whsec(),
+            "--cases",
+            "duplicate",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(observer);
+        args.extend(reports.args().iter().map(|s| s.to_string()));
+        async move {
+            let out = hookspec_async(args).await;
+            (out, reports.json())
+        }
+    };
+    let (by_url, url_report) = run(["--observe".into(), observe.clone()]).await;
+    let (by_cmd, cmd_report) = run(["--observe-cmd".into(), format!("curl -sSf {observe}")]).await;
+    for out in [&by_url, &by_cmd] {
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    }
+    let (a, b) = (verdicts(&url_report), verdicts(&cmd_report));
+    assert_eq!(a, b);
+    assert!(a.len() >= 7 && a.iter().all(|(_, v)| v == "OK"), "{a:?}");
+    // Without an observer the same cases cannot run.
+    let reports = ReportFiles::new();
+    let mut args: Vec<String> = ["check", &url, "--secret", &secret(1).to_whsec()]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(["--cases".into(), "duplicate".into()]);
+    args.extend(reports.args().iter().map(|s| s.to_string()));
+    hookspec_async(args).await;
+    let none = verdicts(&reports.json());
+    assert!(none.iter().all(|(_, v)| v == "UNSUPPORTED"), "{none:?}");
+}
+
+/// A failing observer command ends the run with exit 3 and one line quoting the end of its
+/// standard error, escaped, without the run's secret (withheld from its environment and
+/// removed from what it printed) and without the command line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_observe_cmd_is_exit_3_quoting_its_stderr_without_secrets() {
+    let server = reference().await;
+    let url = server.base_url();
+    let whsec = secret(1).to_whsec();
+    let run = |command: &str| {
+        let (url, whsec, command) = (url.clone(), whsec.clone(), command.to_string());
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_hookspec"))
+                .args([
+                    "check",
+                    &url,
+                    "--cases",
+                    "duplicate",
+                    "--observe-cmd",
+                    &command,
+                ])
+                .env("HOOKSPEC_SECRET", &whsec)
+                .output()
+                .expect("hookspec runs")
+        })
+    };
+    let command = format!(
+        r#"printf 'connecting as %s with %s\n\033[31mFATAL: no such table\n' "${{HOOKSPEC_SECRET:-nobody}}" '{whsec}' >&2; exit 2"#
+    );
+    let out = run(&command).await.unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        r#"hookspec: error: observer command (--observe-cmd) unusable: the command exited with status 2; its standard error ends: "connecting as nobody with whsec_…\n\u{1b}[31mFATAL: no such table" [observer_unusable]"#
+    );
+    assert!(
+        !stderr.contains(&whsec[6..]) && !stderr.contains("printf"),
+        "{stderr}"
+    );
+    // A command that prints something else than the observer document.
+    let out = run("echo 'webhook_id,count'").await.unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("observer command (--observe-cmd) unusable: its output is not JSON"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observe_and_observe_cmd_are_exclusive() {
+    let out = hookspec(&[
+        "check",
+        "http://127.0.0.1:9/",
+        "--secret",
+        SECRET,
+        "--observe",
+        "http://127.0.0.1:9/o",
+        "--observe-cmd",
+        "true",
+    ]);
+    assert_eq!(out.status.code(), Some(i32::from(exit::USAGE)));
+    assert!(
+        text(&out.stderr).contains("cannot be used with"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = hookspec(&["check", "--observe-cmd", "true"]);
+    assert_eq!(out.status.code(), Some(i32::from(exit::USAGE)));
+    assert_eq!(
+        text(&out.stderr).trim_end(),
+        "hookspec: error: --observe-cmd needs a URL; without one, hookspec check runs against an embedded receiver with its own observer"
+    );
+    // The library refuses both too, before anything is sent.
+    let e = check::Check::new("http://127.0.0.1:9/")
+        .secret(secret(1))
+        .observe("http://127.0.0.1:9/o")
+        .observe_command("true")
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!((e.code(), e.exit_code()), ("two_observers", exit::USAGE));
 }

@@ -1146,7 +1146,7 @@ mod checker {
         assert_eq!(out.status.code(), Some(0), "{stdout}");
         let line = summary(&stdout);
         assert!(
-            line.starts_with("123 cases: ")
+            line.starts_with("138 cases: ")
                 && line.contains(" 0 FAILED")
                 && line.contains(" 0 UNSUPPORTED"),
             "{line}"

@@ -461,8 +461,41 @@ fn jwt_expiry_nbf_and_iat_use_the_leeway() {
     );
     let no_exp = edited(|_| {}, |c| drop(c.as_object_mut().unwrap().remove("exp")));
     assert_eq!(code(verify_token(&no_exp)), "jwt_missing_exp");
-    for bad in [json!("9999999999"), json!(1.5e9), json!(-1)] {
+    for bad in [json!("9999999999"), json!(-1), json!(-0.5), json!(1e300)] {
         assert_eq!(code(verify_token(&with("exp", bad))), "jwt_invalid_claim");
+    }
+}
+
+/// RFC 7519 section 2: a NumericDate is a JSON number and "non-integer values can be
+/// represented". Each fraction is compared exactly against the whole-second clock.
+#[test]
+fn jwt_numeric_dates_may_have_a_fraction() {
+    let with = |claim: &'static str, value: Value| edited(|_| {}, move |c| c[claim] = value);
+    let (now, leeway) = (NOW as f64, 60.0);
+    // exp: valid while now < exp + leeway.
+    assert!(verify_token(&with("exp", json!(4_102_444_800.5))).is_ok());
+    assert!(verify_token(&with("exp", json!(now - leeway + 0.5))).is_ok());
+    assert_eq!(
+        code(verify_token(&with("exp", json!(now - leeway - 0.5)))),
+        "jwt_expired"
+    );
+    assert_eq!(
+        code(verify_token(&with("exp", json!(now - leeway)))),
+        "jwt_expired",
+        "a whole number written as a float is the same date"
+    );
+    // nbf and iat: refused only when later than now + leeway.
+    for (claim, code_when_late) in [
+        ("nbf", "jwt_not_yet_valid"),
+        ("iat", "jwt_issued_in_future"),
+    ] {
+        assert!(verify_token(&with(claim, json!(now + leeway - 0.5))).is_ok());
+        assert!(verify_token(&with(claim, json!(now + leeway))).is_ok());
+        assert_eq!(
+            code(verify_token(&with(claim, json!(now + leeway + 0.5)))),
+            code_when_late,
+            "{claim}"
+        );
     }
 }
 

@@ -25,5 +25,6 @@ mod listen;
 mod props;
 mod serve;
 mod support;
+mod vectors_consistency;
 mod vectors_corpus;
 mod vectors_harness;

@@ -53,6 +53,7 @@ pub struct Check {
     revoked: Option<Secret>,
     signing_key: Option<SigningKey>,
     observe: Option<String>,
+    observe_command: Option<String>,
     strict: bool,
     include: Vec<String>,
     skip: Vec<String>,
@@ -84,6 +85,7 @@ impl Check {
             revoked: None,
             signing_key: None,
             observe: None,
+            observe_command: None,
             strict: false,
             include: Vec::new(),
             skip: Vec::new(),
@@ -126,6 +128,29 @@ impl Check {
     /// The endpoint's observer URL (enables the effect cases).
     pub fn observe(mut self, url: impl Into<String>) -> Self {
         self.observe = Some(url.into());
+        self
+    }
+
+    /// The endpoint's observer as a shell command instead of a URL (enables the same
+    /// effect cases as [`Check::observe`]; give one of the two). Each read runs
+    /// `sh -c command`, which must print the observer document `{"<webhook-id>": <times
+    /// processed>}` within the per-request timeout ([`Check::timeout`]) and in at most
+    /// [`super::observer::MAX_BODY`] bytes, for example a SQL query or a log grep:
+    ///
+    /// * Postgres: `psql -Atc 'select coalesce(json_object_agg(webhook_id, n),
+    ///   json_build_object()) from (select webhook_id, count(*) as n from processed_webhooks
+    ///   group by webhook_id) c'`
+    /// * SQLite: `sqlite3 app.db 'select json_group_object(webhook_id, n) from (select
+    ///   webhook_id, count(*) as n from processed_webhooks group by webhook_id)'`
+    /// * a JSON-lines log: `jq -sc 'map(select(.processed) | .webhook_id) | group_by(.) |
+    ///   map({(.[0]): length}) | add // {}' app.log`
+    ///
+    /// A command that fails, hangs or prints too much is an observer error (exit 3 from the
+    /// CLI) quoting the end of its standard error, with the run's keys removed. It runs
+    /// without `HOOKSPEC_SECRET` in its environment, and the command line is never printed.
+    /// Ignored by [`Check::embedded`], whose receiver has its own observer.
+    pub fn observe_command(mut self, command: impl Into<String>) -> Self {
+        self.observe_command = Some(command.into());
         self
     }
 
@@ -220,11 +245,18 @@ impl Check {
         Ok(self.start().await?.run(&|_| {}).await?.report)
     }
 
-    fn config(&self, url: String, keys: Keys, observe: Option<String>) -> Config {
+    fn config(
+        &self,
+        url: String,
+        keys: Keys,
+        observe: Option<String>,
+        observe_command: Option<String>,
+    ) -> Config {
         Config {
             url,
             keys,
             observe,
+            observe_command,
             strict: self.strict,
             cases: Vec::new(),
             concurrency: self.concurrency,
@@ -265,10 +297,18 @@ impl Check {
         }
         // Fail on a malformed URL before anything is served or sent.
         super::http::Target::parse(&url)?;
+        if self.observe.is_some() && self.observe_command.is_some() {
+            return Err(CheckError::TwoObservers);
+        }
         if let Some(observe) = &self.observe {
             super::http::Target::parse(observe)?;
         }
-        Ok(self.config(url, keys, self.observe.clone()))
+        Ok(self.config(
+            url,
+            keys,
+            self.observe.clone(),
+            self.observe_command.clone(),
+        ))
     }
 
     /// Generates hookspec's keys for the scheme and serves them on `addr`.
@@ -344,7 +384,7 @@ impl Check {
             .await
             .map_err(|e| CheckError::Embedded(format!("{e} [{}]", e.code())))?;
         let url = server.base_url();
-        let mut config = self.config(url.clone(), keys, Some(server.observe_url()));
+        let mut config = self.config(url.clone(), keys, Some(server.observe_url()), None);
         config.target_label = Some(match self.scheme {
             Scheme::V1 => format!("{url} (embedded reference receiver)"),
             scheme => format!("{url} (embedded reference receiver, scheme {scheme})"),

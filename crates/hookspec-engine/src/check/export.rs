@@ -126,6 +126,7 @@ pub fn export(sent: &[Sent], catalogue: &[Case], keys: &Keys) -> Export {
         jwks: None,
         jwt_audience: None,
         jwt_issuer: None,
+        jwt_body_binding: false,
         tests,
     };
     let mut files = Vec::new();

@@ -47,6 +47,9 @@ pub struct Config {
     pub keys: Keys,
     /// The observer URL, if the endpoint has one.
     pub observe: Option<String>,
+    /// A shell command printing the observer document, instead of a URL (see
+    /// [`observer`]); at most one of `observe` and `observe_command`.
+    pub observe_command: Option<String>,
     /// Whether NON-STRICT findings fail the run.
     pub strict: bool,
     /// The cases to run, in catalogue order (see [`select::select`]).
@@ -103,6 +106,9 @@ pub enum CheckError {
         /// Why.
         why: String,
     },
+    /// Both an observer URL and an observer command were given.
+    #[error("give the endpoint's observer once: --observe URL or --observe-cmd CMD, not both")]
+    TwoObservers,
     /// The observer could not be read, or did not return `{"id": count}`.
     #[error("observer {url} unusable: {why}")]
     Observer {
@@ -143,6 +149,7 @@ impl CheckError {
             Self::InvalidUrl { .. } => "invalid_url",
             Self::NoSecret => "no_secret",
             Self::Unreachable { .. } => "unreachable",
+            Self::TwoObservers => "two_observers",
             Self::Observer { .. } => "observer_unusable",
             Self::Tls(_) => "tls_setup",
             Self::NoCaseMatches(_) => "no_case_matches",
@@ -159,6 +166,7 @@ impl CheckError {
         match self {
             Self::InvalidUrl { .. }
             | Self::NoSecret
+            | Self::TwoObservers
             | Self::NoCaseMatches(_)
             | Self::NoSigningKey
             | Self::NoJwksListen

@@ -10,8 +10,9 @@
 //! Key-set files (`v1a-jwks`, `jwt`) replay against the embedded receiver only: each group
 //! gets hookspec's key server serving the group's `jwks` document as it is, and a reference
 //! receiver fetching it, accepting only the file's scheme, with the group's JWT audience
-//! and issuer. A live endpoint cannot be pointed at each group's key set, so those groups
-//! are `UNSUPPORTED` with a URL.
+//! and issuer, and requiring `body_sha256` when the group enforces the binding claims
+//! (`jwt_body_binding`). A live endpoint cannot be pointed at each group's key set, so
+//! those groups are `UNSUPPORTED` with a URL.
 //!
 //! Judgement is accept (2xx) versus reject (anything else): `valid` must be accepted,
 //! `invalid` rejected, and `acceptable` is recorded as `INFORMATIONAL`.
@@ -173,7 +174,9 @@ async fn replay_key_set_group(
     // A file of another scheme carrying a key set accepts nothing: every vector then
     // fails loudly instead of being judged under the wrong scheme.
     let only = hookspec::Scheme::parse(scheme).unwrap_or(hookspec::Scheme::V1);
-    let mut verifier = hookspec::JwksVerifier::new().only(only);
+    let mut verifier = hookspec::JwksVerifier::new()
+        .only(only)
+        .require_body_binding(group.jwt_body_binding);
     if let Some(audience) = &group.jwt_audience {
         verifier = verifier.audience(audience.clone());
     }

@@ -37,9 +37,13 @@ impl Runner {
             return Err(CheckError::NoSecret);
         }
         let target = Target::parse(&config.url)?;
-        let observer = match &config.observe {
-            Some(url) => Some(Observer::new(url, config.timeout)?),
-            None => None,
+        let observer = match (&config.observe, &config.observe_command) {
+            (Some(_), Some(_)) => return Err(CheckError::TwoObservers),
+            (Some(url), None) => Some(Observer::new(url, config.timeout)?),
+            (None, Some(command)) => {
+                Some(Observer::command(command, config.timeout).redacting(&config.keys))
+            }
+            (None, None) => None,
         };
         let runner = Arc::new(Self {
             target,

@@ -73,6 +73,12 @@ pub struct TestGroup {
     /// For `jwt`: the issuer the receiver requires (absent: `iss` is not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt_issuer: Option<String>,
+    /// For `jwt`: the receiver enforces hookspec's binding claims: it requires
+    /// `body_sha256`, and verifies it and `webhook_id` against the delivery (`hookspec check
+    /// --jwt-body-binding`, [`hookspec::JwksVerifier::require_body_binding`]). Absent
+    /// (`false`): the receiver may ignore them, as Google documents none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub jwt_body_binding: bool,
     /// The tests.
     pub tests: Vec<TestVector>,
 }
@@ -298,7 +304,8 @@ impl TimestampStyle {
 pub struct SigSpec {
     /// `v1` or `v1a`.
     pub scheme: String,
-    /// The signing key: a `whsec_` secret (any non-empty length) or a `whsk_` key.
+    /// The signing key: a `whsec_` secret (any length: `whsec_` alone is the empty key) or
+    /// a `whsk_` key.
     pub key: String,
     /// Sign this id instead of the delivery's `webhook-id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

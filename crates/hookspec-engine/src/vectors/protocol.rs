@@ -38,6 +38,10 @@ pub struct Request {
     /// For `jwt`: the issuer the receiver requires (absent: `iss` not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt_issuer: Option<String>,
+    /// For `jwt`: `true` when the receiver enforces hookspec's binding claims (requires
+    /// `body_sha256`, verifies it and `webhook_id`); absent when it may ignore them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub jwt_body_binding: bool,
     /// The headers as an object (repeats joined with `", "`).
     pub headers: BTreeMap<String, String>,
     /// The headers exactly as sent: `[name, value]` pairs in order.
@@ -82,6 +86,7 @@ impl Request {
             jwks: group.jwks.clone(),
             jwt_audience: group.jwt_audience.clone(),
             jwt_issuer: group.jwt_issuer.clone(),
+            jwt_body_binding: group.jwt_body_binding,
             ..Self::new(scheme, &group.secrets, &group.public_keys, test, request)
         }
     }
@@ -105,6 +110,7 @@ impl Request {
             jwks: None,
             jwt_audience: None,
             jwt_issuer: None,
+            jwt_body_binding: false,
             headers: combine(&request.headers),
             header_list: request.headers.clone(),
             body_b64: base64::engine::general_purpose::STANDARD.encode(&request.body),

@@ -9,8 +9,9 @@
 //! with the `KeyError` code and `config_error: true`.
 //!
 //! `v1a-jwks` and `jwt` requests are verified with [`JwksVerifier`] against the request's
-//! `jwks` (only the file's scheme accepted; the JWT audience and issuer as given). A key
-//! set that does not parse is a configuration error with the `JwksError` code.
+//! `jwks` (only the file's scheme accepted; the JWT audience and issuer as given;
+//! `body_sha256` required when the group enforces the binding claims). A key set that
+//! does not parse is a configuration error with the `JwksError` code.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -84,7 +85,9 @@ fn respond_jwks(request: &Request, scheme: Scheme) -> Response {
         Ok(jwks) => jwks,
         Err(e) => return reject(e.code(), true),
     };
-    let mut verifier = JwksVerifier::new().only(scheme);
+    let mut verifier = JwksVerifier::new()
+        .only(scheme)
+        .require_body_binding(request.jwt_body_binding);
     if let Some(audience) = &request.jwt_audience {
         verifier = verifier.audience(audience.clone());
     }

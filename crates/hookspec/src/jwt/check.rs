@@ -217,13 +217,30 @@ fn check_audience(aud: Option<&Value>, accepted: &[String]) -> Result<(), E> {
     }
 }
 
-/// A NumericDate claim: hookspec accepts non-negative integers only.
+/// A NumericDate claim (RFC 7519 section 2: a JSON number of seconds since the epoch,
+/// which may have a fraction), as whole seconds rounded up. Against the whole-second clock
+/// this keeps every comparison exact: `now >= exp` holds exactly when `now >= ceil(exp)`,
+/// and `nbf > now` exactly when `ceil(nbf) > now`. Negative dates, and numbers too large
+/// for `f64` to hold whole seconds, are refused.
 fn numeric_date(value: Option<&Value>, claim: &'static str) -> Result<Option<u64>, E> {
+    let invalid = E::JwtInvalidClaim { claim };
     match value {
         None => Ok(None),
-        Some(value) => value.as_u64().map(Some).ok_or(E::JwtInvalidClaim { claim }),
+        Some(Value::Number(number)) => match (number.as_u64(), number.as_f64()) {
+            (Some(whole), _) => Ok(Some(whole)),
+            (None, Some(seconds)) if (0.0..MAX_FRACTIONAL_DATE).contains(&seconds) => {
+                // In range, so the cast is exact.
+                Ok(Some(seconds.ceil() as u64))
+            }
+            _ => Err(invalid),
+        },
+        Some(_) => Err(invalid),
     }
 }
+
+/// Non-integer NumericDates at or beyond this (2^53 s, where `f64` stops holding every
+/// whole second) are refused: their rounding would be meaningless.
+const MAX_FRACTIONAL_DATE: f64 = 9_007_199_254_740_992.0;
 
 /// Decodes one segment as canonical unpadded base64url; empty segments are malformed.
 fn decode_segment(segment: &[u8], reason: &'static str) -> Result<Vec<u8>, E> {

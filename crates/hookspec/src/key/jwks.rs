@@ -15,7 +15,8 @@
 //!   never used for RS256.
 //!
 //! For both: `use`, when present, must be `sig`; `key_ops`, when present, must contain
-//! `verify`; a key carrying private members (`d`) is refused, since a published private key
+//! `verify`; a key carrying private members (`d`, or RSA's `p`, `q`, `dp`, `dq`, `qi`,
+//! `oth`: any of them gives the private key away) is refused, since a published private key
 //! lets anyone sign. base64url must be canonical and unpadded. `kid` is optional and kept.
 
 use std::fmt;
@@ -261,8 +262,9 @@ pub enum SkipReason {
         /// The member name.
         member: &'static str,
     },
-    /// The key carries private members (`d`): publishing it lets anyone sign.
-    #[error("the key includes private key material (`d`)")]
+    /// The key carries private members (`d`, or one of RSA's prime factors or CRT values,
+    /// each of which gives the private key away): publishing it lets anyone sign.
+    #[error("the key includes private key material (`d`, `p`, `q`, `dp`, `dq`, `qi` or `oth`)")]
     PrivateKey,
     /// The decoded key is unusable (a weak Ed25519 point, an RSA modulus under 2048 bits, ...).
     #[error("{0}")]
@@ -326,6 +328,10 @@ impl ErrorCode for JwksError {
     }
 }
 
+/// The private members of a JWK (RFC 7518 sections 6.2.2 and 6.3.2): `d` for every key
+/// type, and RSA's prime factors and CRT values. A JWK carrying any of them is skipped.
+const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
+
 /// Parses one entry of the `keys` array.
 fn parse_key(entry: &Value) -> Result<Jwk, SkipReason> {
     let object = entry.as_object().ok_or(SkipReason::NotAnObject)?;
@@ -349,7 +355,10 @@ fn parse_key(entry: &Value) -> Result<Jwk, SkipReason> {
             return Err(SkipReason::VerifyNotAllowed);
         }
     }
-    if object.contains_key("d") {
+    if PRIVATE_MEMBERS
+        .iter()
+        .any(|member| object.contains_key(*member))
+    {
         return Err(SkipReason::PrivateKey);
     }
     let alg = optional_str(object, "alg")?;
@@ -464,6 +473,25 @@ mod tests {
         );
         assert_eq!(set.keys().len(), 1);
         assert_eq!(set.keys()[0].kid(), Some("good"));
+    }
+
+    /// Any one private member is enough to skip a key: an RSA prime factor (or a CRT value)
+    /// gives the private key away as surely as `d` does.
+    #[test]
+    fn skips_keys_with_any_private_member() {
+        let rsa =
+            crate::key::RsaSigningKey::from_pem(include_str!("../../../../tests/keys/rsa-a.pem"))
+                .unwrap();
+        let public = Jwk::rsa(Some("rsa-a"), rsa.public_key().clone()).to_json_value();
+        let set = Jwks::parse(json!({ "keys": [public.clone()] }).to_string().as_bytes()).unwrap();
+        assert_eq!(set.keys().len(), 1, "the public key alone is usable");
+        for member in ["d", "p", "q", "dp", "dq", "qi", "oth"] {
+            let mut leaky = public.clone();
+            leaky[member] = json!("AQAB");
+            let set = Jwks::parse(json!({ "keys": [leaky] }).to_string().as_bytes()).unwrap();
+            assert!(set.keys().is_empty(), "{member}");
+            assert_eq!(set.skipped()[0].reason, SkipReason::PrivateKey, "{member}");
+        }
     }
 
     #[test]

@@ -40,6 +40,27 @@ pub struct Args {
     /// Enables the duplicate/* effect cases.
     #[arg(long, value_name = "URL")]
     pub observe: Option<String>,
+    /// The endpoint's observer as a shell command, for endpoints that cannot grow an HTTP
+    /// route: `sh -c CMD` prints {"<webhook-id>": <times processed>}. Same cases as --observe.
+    ///
+    /// The command runs for every observer read, with no input and without HOOKSPEC_SECRET in
+    /// its environment; it must finish within --timeout and print at most 32 MiB. One that
+    /// fails, hangs or prints too much ends the run with exit 3, quoting the end of its
+    /// standard error (the run's keys removed; the command line is never printed). Examples,
+    /// for a table processed_webhooks with a webhook_id column, or a log line per processed
+    /// delivery:
+    ///
+    /// Postgres: --observe-cmd "psql -Atc 'select coalesce(json_object_agg(webhook_id, n),
+    /// json_build_object()) from (select webhook_id, count(*) as n from processed_webhooks
+    /// group by webhook_id) c'"
+    ///
+    /// SQLite: --observe-cmd "sqlite3 app.db 'select json_group_object(webhook_id, n) from
+    /// (select webhook_id, count(*) as n from processed_webhooks group by webhook_id)'"
+    ///
+    /// JSON lines: --observe-cmd "jq -sc 'map(select(.processed) | .webhook_id) | group_by(.)
+    /// | map({(.[0]): length}) | add // {}' app.log"
+    #[arg(long = "observe-cmd", value_name = "CMD", conflicts_with = "observe")]
+    pub observe_cmd: Option<String>,
     /// NON-STRICT findings (SHOULD breaches) fail the run too.
     #[arg(long)]
     pub strict: bool,
@@ -179,6 +200,9 @@ impl Args {
                 .map_err(|e| Failure::usage(format!("--observe: {e} [{}]", e.code())))?;
             check = check.observe(observe.clone());
         }
+        if let Some(command) = &self.observe_cmd {
+            check = check.observe_command(command.clone());
+        }
         match scheme {
             Scheme::V1a if signing_key.is_none() => {
                 return Err(Failure::usage(
@@ -208,6 +232,11 @@ impl Args {
 
     /// The embedded receiver: flags that describe an endpoint are refused.
     fn embedded(&self) -> Result<Check, Failure> {
+        if self.observe_cmd.is_some() {
+            return Err(Failure::usage(
+                "--observe-cmd needs a URL; without one, hookspec check runs against an embedded receiver with its own observer",
+            ));
+        }
         if self.observe.is_some()
             || self.revoked_secret.is_some()
             || self.signing_key.is_some()

@@ -23,6 +23,7 @@ pub async fn run_check(
         url: url.to_string(),
         keys,
         observe: observe.map(str::to_string),
+        observe_command: None,
         strict,
         cases,
         concurrency: 4,

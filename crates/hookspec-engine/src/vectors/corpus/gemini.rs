@@ -99,3 +99,45 @@ pub(super) fn rsa_jwk(rsa: &Rsa, kid: &str) -> Value {
 pub(super) fn jwks(keys: Vec<Value>) -> Value {
     json!({ "keys": keys })
 }
+
+/// Keys that do not parse, each with what it is: a key type few libraries know yet (a
+/// post-quantum ML-DSA-44 key, `kty: AKP` of RFC 9964, with a 1312-byte public key of
+/// counting bytes), an Ed25519 key whose `x` is 31 bytes, and an RSA key whose `n`
+/// (rsa-b's, its last character removed) is not base64url.
+pub(super) fn broken_jwks_keys() -> [(&'static str, Value); 3] {
+    let pq_public: Vec<u8> = (0..1312u32).map(|i| (i % 251) as u8).collect();
+    let rsa_b = rsa_jwk(&RSA_B, "rsa-broken");
+    let n = rsa_b["n"].as_str().expect("an RSA JWK has n");
+    [
+        (
+            "an ML-DSA-44 key of an unknown type (`kty: AKP`)",
+            json!({"kty": "AKP", "alg": "ML-DSA-44", "kid": "pq-1", "use": "sig",
+                   "pub": URL_SAFE_NO_PAD.encode(&pq_public)}),
+        ),
+        (
+            "an Ed25519 key whose `x` is 31 bytes",
+            json!({"kty": "OKP", "crv": "Ed25519", "kid": "ed-short", "use": "sig",
+                   "alg": "EdDSA", "x": URL_SAFE_NO_PAD.encode(&ed(3).public_key().as_bytes()[..31])}),
+        ),
+        (
+            "an RSA key whose modulus `n` is not base64url (a character short)",
+            json!({"kty": "RSA", "kid": "rsa-broken", "use": "sig", "alg": "RS256",
+                   "e": rsa_b["e"], "n": &n[..n.len() - 1]}),
+        ),
+    ]
+}
+
+/// The private members `d`, `p` and `q` of an RSA test key, base64url, as a JWK of the
+/// private key carries them.
+pub(super) fn rsa_private_members(rsa: &Rsa) -> [(&'static str, String); 3] {
+    use rsa::pkcs8::DecodePrivateKey as _;
+    use rsa::traits::PrivateKeyParts as _;
+    let key = rsa::PrivateKey::from_pkcs8_pem(rsa.pem).expect("the committed test key parses");
+    let b64 = |n: &rsa::BoxedUint| URL_SAFE_NO_PAD.encode(n.to_be_bytes_trimmed_vartime());
+    let primes = key.primes();
+    [
+        ("d", b64(key.d())),
+        ("p", b64(&primes[0])),
+        ("q", b64(&primes[1])),
+    ]
+}

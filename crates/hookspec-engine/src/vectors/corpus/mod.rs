@@ -289,6 +289,7 @@ impl Builder {
             jwks: None,
             jwt_audience: None,
             jwt_issuer: None,
+            jwt_body_binding: false,
             tests: Vec::new(),
         });
     }
@@ -309,8 +310,18 @@ impl Builder {
             jwks: Some(canonical(&jwks)),
             jwt_audience: audience.map(str::to_string),
             jwt_issuer: issuer.map(str::to_string),
+            jwt_body_binding: false,
             tests: Vec::new(),
         });
+    }
+
+    /// Declares that the receiver of the current group enforces hookspec's binding claims
+    /// (`jwt_body_binding`).
+    pub fn enforce_bindings(&mut self) {
+        self.groups
+            .last_mut()
+            .expect("a group is started before it is configured")
+            .jwt_body_binding = true;
     }
 
     /// Adds the tests of each section, in order.

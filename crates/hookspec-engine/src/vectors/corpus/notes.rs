@@ -190,8 +190,35 @@ const NOTES: &[(&str, &str, &str, &[&str])] = &[
     (
         "ConflictingHeaders",
         "MALFORMED_INPUT",
-        "A required header repeated with different values: which one did the sender sign? Rejected by the strict profile; joining them (Node) can let a valid entry through.",
+        "`webhook-id` or `webhook-timestamp` repeated with different values: which one did the sender sign? Rejected by the strict profile. (Repeated `webhook-signature` fields are RepeatedSignatureField.)",
         &["https://github.com/seamapi/python/pull/644"],
+    ),
+    (
+        "RepeatedSignatureField",
+        "EDGE_CASE",
+        "Two `webhook-signature` fields with different values, one of them the valid entry. acceptable: the spec is silent (C70) and HTTP lets a recipient combine repeated fields into one list (RFC 9110 section 5.3), after which the valid entry verifies, or read only one of them; the strict profile refuses conflicting repeats (`conflicting_headers`). `hookspec check` grades the same delivery INFORMATIONAL (headers/repeated-signature-field).",
+        &["https://www.rfc-editor.org/rfc/rfc9110#section-5.3"],
+    ),
+    (
+        "IdCharacters",
+        "EDGE_CASE",
+        "A `webhook-id` with bytes outside visible ASCII (non-ASCII UTF-8, a space), correctly signed. acceptable: the spec leaves the id's characters to the sender (C54), so a receiver may verify such an id; the strict profile refuses it (`invalid_id`). `hookspec check` grades it INFORMATIONAL (headers/non-ascii-id).",
+        &[],
+    ),
+    (
+        "EmptyKey",
+        "AUTH_BYPASS",
+        "A `v1` entry that is the HMAC keyed with an empty key, which anyone can compute: a receiver whose secret variable is unset, or that tries an empty key beside its real ones, accepts it. The official libraries and payment SDKs were changed in 2026 to refuse empty secrets.",
+        &[
+            "https://github.com/standard-webhooks/standard-webhooks/pull/286",
+            "https://github.com/stripe/stripe-java/pull/2286",
+        ],
+    ),
+    (
+        "SecretAsText",
+        "CONFIGURATION",
+        "A `v1` entry keyed with the secret's text instead of its decoded bytes: the whole `whsec_…` text, or the base64 after `whsec_` left undecoded. The key is the decoded bytes; a receiver that accepts these derives its key from text.",
+        &[],
     ),
     (
         "SecretLength",
@@ -260,8 +287,18 @@ const NOTES: &[(&str, &str, &str, &[&str])] = &[
     (
         "JwkUsage",
         "CONFIGURATION",
-        "A key the set publishes for something else (`use: enc`, `key_ops` without `verify`, another curve or algorithm) or with its private member `d`: never used to verify (RFC 7517 sections 4.2 and 4.3).",
+        "A key the set publishes for something else (`use: enc`, `key_ops` without `verify`, another curve, or an `alg` of another algorithm or key type) or with private members (`d`, or RSA's `p` and `q`): never used to verify (RFC 7517 sections 4.2 and 4.3, RFC 7518 section 6.3.2).",
         &[],
+    ),
+    (
+        "BrokenKeyInSet",
+        "CONFIGURATION",
+        "The set also holds a key that does not parse (a post-quantum `AKP` key of RFC 9964, which few libraries know yet; an Ed25519 `x` of 31 bytes; an RSA modulus that is not base64url): that key is skipped (RFC 7517 section 5), the others stay usable, so a delivery signed by one of them is valid. Libraries that let one such key fail the whole set reject every delivery.",
+        &[
+            "https://www.rfc-editor.org/rfc/rfc7517#section-5",
+            "https://github.com/jpadilla/pyjwt/issues/862",
+            "https://github.com/authlib/authlib/issues/913",
+        ],
     ),
     (
         "NoUsableKey",
@@ -369,8 +406,14 @@ const NOTES: &[(&str, &str, &str, &[&str])] = &[
     (
         "InvalidClaim",
         "MALFORMED_INPUT",
-        "A checked claim of the wrong type or form: a NumericDate that is a string, a fraction or negative; an `aud` that is a number; a `body_sha256` that is not 32 bytes.",
+        "A checked claim of the wrong type or form: a NumericDate that is a string or negative; an `aud` that is a number; a `body_sha256` that is not 32 bytes.",
         &[],
+    ),
+    (
+        "NumericDateFraction",
+        "EDGE_CASE",
+        "A NumericDate with a fraction (`exp` 4102444800.5): RFC 7519 section 2 allows non-integer values, so the token is valid.",
+        &["https://www.rfc-editor.org/rfc/rfc7519#section-2"],
     ),
     (
         "TruncatedToken",
@@ -381,8 +424,14 @@ const NOTES: &[(&str, &str, &str, &[&str])] = &[
     (
         "MalformedToken",
         "MALFORMED_INPUT",
-        "Not a compact JWS of three canonical unpadded base64url segments with a JSON-object header: standard-alphabet characters, padding, spaces, extra segments, a repeated header member.",
+        "Not a compact JWS of three canonical unpadded base64url segments with a JSON-object header: standard-alphabet characters, padding, spaces, extra segments.",
         &[],
+    ),
+    (
+        "DuplicateHeaderMember",
+        "EDGE_CASE",
+        "A JOSE header with a member twice: `alg` `none`, then `RS256` (the signature is a valid RS256 one). acceptable: RFC 7515 section 4 lets a parser reject duplicate member names or use the last one; hookspec's reference rejects (`jwt_malformed`). A parser that uses the first, `none`, must still reject.",
+        &["https://www.rfc-editor.org/rfc/rfc7515#section-4"],
     ),
     (
         "OversizedToken",
@@ -393,13 +442,13 @@ const NOTES: &[(&str, &str, &str, &[&str])] = &[
     (
         "IdBinding",
         "REPLAY",
-        "The token's `webhook_id` claim (hookspec's binding claim) names another delivery.",
+        "The token's `webhook_id` claim (hookspec's binding claim) names another delivery. In groups whose receiver enforces the binding claims (`jwt_body_binding`): Google documents none, so a receiver may ignore them otherwise.",
         &[],
     ),
     (
         "BodyBinding",
         "AUTH_BYPASS",
-        "The token's `body_sha256` claim (hookspec's binding claim) does not match the body: the token was issued for another body.",
+        "The token's `body_sha256` claim (hookspec's binding claim) is missing, or does not match the body (the token was issued for another body). In groups whose receiver enforces the binding claims (`jwt_body_binding`): Google documents none, so a receiver may ignore them otherwise.",
         &[],
     ),
     (
