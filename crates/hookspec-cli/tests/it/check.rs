@@ -174,6 +174,8 @@ fn expectations(flaw: Flaw) -> (&'static [&'static str], &'static [&'static str]
             &["body"],
         ),
         Flaw::BodyOnlyHmac => (&["signature/other-signed-content"], &["signature"]),
+        Flaw::EmptySecretTrusted => (&["signature/empty-key"], &["signature"]),
+        Flaw::SecretTextAsKey => (&["signature/secret-text-as-key"], &["signature"]),
         Flaw::NoDedup => (
             &[
                 "duplicate/redelivery",

@@ -60,11 +60,17 @@ pub enum Flaw {
     ServerErrorOnMalformedSignature,
     /// Accepts a delivery that has no signature header at all.
     MissingSignatureAccepted,
+    /// Also trusts an empty HMAC key beside its secrets (an unset secret variable read as
+    /// `""`, added to the list of trusted keys).
+    EmptySecretTrusted,
+    /// Also keys the HMAC with each secret's text, undecoded: the whole `whsec_…` string,
+    /// and the base64 after the prefix.
+    SecretTextAsKey,
 }
 
 impl Flaw {
     /// Every flaw.
-    pub const ALL: [Flaw; 11] = [
+    pub const ALL: [Flaw; 13] = [
         Flaw::NoTimestampCheck,
         Flaw::FutureUnchecked,
         Flaw::FirstEntryOnly,
@@ -76,6 +82,8 @@ impl Flaw {
         Flaw::ProcessBeforeVerify,
         Flaw::ServerErrorOnMalformedSignature,
         Flaw::MissingSignatureAccepted,
+        Flaw::EmptySecretTrusted,
+        Flaw::SecretTextAsKey,
     ];
 
     /// The case family expected to catch the flaw.
@@ -83,7 +91,10 @@ impl Flaw {
         match self {
             Flaw::NoTimestampCheck | Flaw::FutureUnchecked => "timestamp",
             Flaw::FirstEntryOnly => "rotation",
-            Flaw::PrefixComparison | Flaw::BodyOnlyHmac => "signature",
+            Flaw::PrefixComparison
+            | Flaw::BodyOnlyHmac
+            | Flaw::EmptySecretTrusted
+            | Flaw::SecretTextAsKey => "signature",
             Flaw::ReserializedJson => "body",
             Flaw::NoDedup | Flaw::RacyDedup | Flaw::ProcessBeforeVerify => "duplicate",
             Flaw::ServerErrorOnMalformedSignature => "response",
@@ -231,6 +242,12 @@ impl Flawed {
                 }
                 reference()
             }
+            Flaw::EmptySecretTrusted | Flaw::SecretTextAsKey => match reference() {
+                Err(e) if signature_stage(&e) && self.extra_key_match(headers, body) => {
+                    return header_id(headers).ok_or_else(|| refuse(&e));
+                }
+                other => other,
+            },
             Flaw::NoDedup | Flaw::RacyDedup | Flaw::ProcessBeforeVerify => reference(),
         };
         verified.map(|v| v.id).map_err(|e| refuse(&e))
@@ -264,6 +281,38 @@ impl Flawed {
                     given[..overlap] == e.as_bytes()[..overlap]
                 })
             })
+    }
+
+    /// The flawed keys: a `v1` entry equal to the HMAC of `id.timestamp.body` under an empty
+    /// key ([`Flaw::EmptySecretTrusted`]) or under a secret's text ([`Flaw::SecretTextAsKey`]).
+    fn extra_key_match(&self, headers: &HeaderMap, body: &[u8]) -> bool {
+        let Some((id, ts, signatures)) = webhook_headers(headers) else {
+            return false;
+        };
+        let keys: Vec<Vec<u8>> = match self.flaw {
+            Flaw::EmptySecretTrusted => vec![Vec::new()],
+            _ => self
+                .secrets
+                .iter()
+                .flat_map(|s| {
+                    let whsec = s.to_whsec();
+                    let bare = whsec.trim_start_matches("whsec_").as_bytes().to_vec();
+                    [whsec.into_bytes(), bare]
+                })
+                .collect(),
+        };
+        let content = hookspec::internal::signed_content(id.as_bytes(), ts.as_bytes(), body);
+        let tags: Vec<[u8; 32]> = keys
+            .iter()
+            .map(|key| {
+                let mut mac =
+                    hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
+                mac.update(&content);
+                mac.finalize().into_bytes().into()
+            })
+            .collect();
+        hookspec::internal::signature_entries(signatures.as_bytes())
+            .any(|entry| matches!(entry, SignatureEntry::V1(tag) if tags.contains(&tag)))
     }
 
     /// The flawed scheme: a `v1` entry equal to HMAC-SHA256(secret, body).

@@ -174,6 +174,18 @@ async fn expose(flaw: Flaw) {
             );
             (probe(&bad, &h, BODY).await, probe(&good, &h, BODY).await)
         }
+        Flaw::EmptySecretTrusted => {
+            let h = keyed_with(b"", "msg_empty_key");
+            (probe(&bad, &h, BODY).await, probe(&good, &h, BODY).await)
+        }
+        Flaw::SecretTextAsKey => {
+            let whsec = secret.to_whsec();
+            let bare = keyed_with(whsec[6..].as_bytes(), "msg_bare_text");
+            assert_eq!(probe(&bad, &bare, BODY).await, (200, 1), "the base64 text");
+            assert_eq!(probe(&good, &bare, BODY).await, (401, 0));
+            let h = keyed_with(whsec.as_bytes(), "msg_whsec_text");
+            (probe(&bad, &h, BODY).await, probe(&good, &h, BODY).await)
+        }
     };
     let expected_bad = match flaw {
         Flaw::NoDedup => (200, 2),
@@ -190,6 +202,19 @@ async fn expose(flaw: Flaw) {
     };
     assert_eq!(on_bad, expected_bad, "{flaw:?} on the flawed receiver");
     assert_eq!(on_good, expected_good, "{flaw:?} on the reference receiver");
+}
+
+/// Headers of a delivery of [`BODY`] as `id`, now, whose `v1` entry is keyed with `key`.
+fn keyed_with(key: &[u8], id: &str) -> Vec<(String, String)> {
+    let ts = now().to_string();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(&hookspec::internal::signed_content(
+        id.as_bytes(),
+        ts.as_bytes(),
+        BODY,
+    ));
+    let tag = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    headers(id, &ts, &format!("v1,{tag}"))
 }
 
 /// A `v1` entry for `id` at the current time, and that time.
@@ -243,12 +268,14 @@ flaw_tests! {
     flawed_process_before_verify => ProcessBeforeVerify,
     flawed_server_error_on_malformed_signature => ServerErrorOnMalformedSignature,
     flawed_missing_signature_accepted => MissingSignatureAccepted,
+    flawed_empty_secret_trusted => EmptySecretTrusted,
+    flawed_secret_text_as_key => SecretTextAsKey,
 }
 
 #[test]
 fn every_flaw_has_a_test_and_a_family() {
     // The macro above lists every flaw; this guards the list against a new variant.
-    assert_eq!(Flaw::ALL.len(), 11);
+    assert_eq!(Flaw::ALL.len(), 13);
     for flaw in Flaw::ALL {
         assert!(
             [
