@@ -176,6 +176,7 @@ fn expectations(flaw: Flaw) -> (&'static [&'static str], &'static [&'static str]
         Flaw::BodyOnlyHmac => (&["signature/other-signed-content"], &["signature"]),
         Flaw::EmptySecretTrusted => (&["signature/empty-key"], &["signature"]),
         Flaw::SecretTextAsKey => (&["signature/secret-text-as-key"], &["signature"]),
+        Flaw::RejectsUnknownEventType => (&["body/unknown-event-type"], &["body"]),
         Flaw::NoDedup => (
             &[
                 "duplicate/redelivery",

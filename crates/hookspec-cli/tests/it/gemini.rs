@@ -358,7 +358,7 @@ async fn cli_send_event_bodies_and_jwt_claims() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let set = Jwks::new(vec![Jwk::rsa(Some("rsa-a"), RSA_A.public_key().clone())]);
 
-    for event in Event::ALL {
+    for event in Event::DOCUMENTED {
         for unbound in [false, true] {
             let key = key_path("rsa-a.pem");
             let mut args = vec![
@@ -733,6 +733,46 @@ mod flawed {
     }
 
     #[tokio::test]
+    async fn the_receiver_that_refuses_event_types_its_sdk_lacks() {
+        let host = jwks_host::spawn(loopback(), &rsa_set(&["rsa-a"]), 0)
+            .await
+            .unwrap();
+        let (reference, _) = receiver(&host, JwksVerifier::new().audience(AUD)).await;
+        let r = spawn_gemini_flawed(
+            GeminiFlaw::RejectsUnknownEventType,
+            GeminiKeys::Jwks {
+                url: host.url(),
+                audience: AUD.into(),
+            },
+        )
+        .await;
+        let signer = JwtSigner::new(RSA_A.clone(), "rsa-a", AUD);
+        let bodies = [
+            (Event::InteractionCompleted.body("k", now()), (200, 1, 200)),
+            (Event::InteractionCancelled.body("c", now()), (400, 0, 200)),
+            (
+                hookspec_engine::gemini::future_event_body("f", now()),
+                (400, 0, 200),
+            ),
+            (br#"{"type":"ping"}"#.to_vec(), (200, 1, 200)),
+        ];
+        for (n, (body, expected)) in bodies.into_iter().enumerate() {
+            let id = format!("msg_type_{n}");
+            let token = signer.sign(&id, now(), &body).unwrap();
+            let seen = both(
+                &r.base_url,
+                &r.observe_url,
+                &reference,
+                &id,
+                &headers(&id, now(), &token),
+                &body,
+            )
+            .await;
+            assert_eq!(seen, expected, "{}", String::from_utf8_lossy(&body));
+        }
+    }
+
+    #[tokio::test]
     async fn the_v1a_receiver_that_takes_an_hmac_keyed_with_its_public_key() {
         let key = ed(1);
         let public = key.public_key();
@@ -903,12 +943,16 @@ mod checker {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn flawed_key_set_receivers_are_caught_in_their_family() {
-        let expectations: [(GeminiFlaw, &[&str]); 5] = [
+        let expectations: [(GeminiFlaw, &[&str]); 6] = [
             (GeminiFlaw::AcceptsAlgNone, &["jwt/alg-none"]),
             (GeminiFlaw::AlgFromToken, &["jwt/hs256-public-key"]),
             (GeminiFlaw::SkipsExp, &["jwt/expired"]),
             (GeminiFlaw::SkipsAud, &["jwt/wrong-audience"]),
             (GeminiFlaw::NeverRefetches, &["jwks/key-added"]),
+            (
+                GeminiFlaw::RejectsUnknownEventType,
+                &["body/unknown-event-type"],
+            ),
         ];
         for (flaw, must_fail) in expectations {
             let ks = key_set(Scheme::Jwt).await;

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -27,7 +27,8 @@ use hookspec_engine::serve::{status_for, status_for_jwks};
 use serde_json::Value;
 
 use super::server::{
-    FlawedReceiver, Receiving, Refusal, answer, header_id, spawn_receiver, webhook_headers,
+    FlawedReceiver, Receiving, Refusal, answer, header_id, spawn_receiver, unknown_gemini_event,
+    webhook_headers,
 };
 
 /// One flaw, and the behaviour it gives the receiver.
@@ -48,17 +49,22 @@ pub enum GeminiFlaw {
     /// `v1a` with a public key: also accepts a `v1` HMAC keyed with the public key's 32
     /// bytes (which anyone can compute).
     V1HmacWithPublicKey,
+    /// Any scheme: answers 400 to a verified event whose type is not one of the SDK's seven
+    /// (`batch.cancelled`, a type added tomorrow), so Gemini retries it for 24 h and then
+    /// disables the webhook.
+    RejectsUnknownEventType,
 }
 
 impl GeminiFlaw {
     /// Every flaw.
-    pub const ALL: [GeminiFlaw; 6] = [
+    pub const ALL: [GeminiFlaw; 7] = [
         GeminiFlaw::AcceptsAlgNone,
         GeminiFlaw::AlgFromToken,
         GeminiFlaw::NeverRefetches,
         GeminiFlaw::SkipsExp,
         GeminiFlaw::SkipsAud,
         GeminiFlaw::V1HmacWithPublicKey,
+        GeminiFlaw::RejectsUnknownEventType,
     ];
 
     /// The case family expected to catch the flaw.
@@ -70,6 +76,7 @@ impl GeminiFlaw {
             | GeminiFlaw::SkipsAud => "jwt",
             GeminiFlaw::NeverRefetches => "jwks",
             GeminiFlaw::V1HmacWithPublicKey => "v1a",
+            GeminiFlaw::RejectsUnknownEventType => "body",
         }
     }
 }
@@ -124,12 +131,19 @@ struct Flawed {
 
 async fn deliver(State(state): Receiving<Flawed>, headers: HeaderMap, body: Bytes) -> Response {
     let now = hookspec::internal::unix_now();
-    let result = state.authenticate(&headers, &body, now).await.map(|id| {
-        let mut store = state.store.lock().unwrap();
-        if store.seen.insert(id.clone()) {
-            store.act(&id);
-        }
-    });
+    let result = state
+        .authenticate(&headers, &body, now)
+        .await
+        .and_then(|id| {
+            if state.flaw == GeminiFlaw::RejectsUnknownEventType && unknown_gemini_event(&body) {
+                return Err((StatusCode::BAD_REQUEST, "unknown_event_type"));
+            }
+            let mut store = state.store.lock().unwrap();
+            if store.seen.insert(id.clone()) {
+                store.act(&id);
+            }
+            Ok(())
+        });
     answer(result)
 }
 

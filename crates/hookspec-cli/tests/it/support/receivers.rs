@@ -25,7 +25,8 @@ use hookspec_engine::serve::status_for;
 
 use super::json::reserialize;
 use super::server::{
-    FlawedReceiver, Receiving, Refusal, answer, header_id, spawn_receiver, webhook_headers,
+    FlawedReceiver, Receiving, Refusal, answer, header_id, spawn_receiver, unknown_gemini_event,
+    webhook_headers,
 };
 
 /// The window between "check" and "insert" of [`Flaw::RacyDedup`]: long enough that
@@ -66,11 +67,14 @@ pub enum Flaw {
     /// Also keys the HMAC with each secret's text, undecoded: the whole `whsec_…` string,
     /// and the base64 after the prefix.
     SecretTextAsKey,
+    /// Dispatches Gemini events on the SDK's seven types and answers 400 to a verified event
+    /// of any other type (bodies not in Gemini's envelope pass).
+    RejectsUnknownEventType,
 }
 
 impl Flaw {
     /// Every flaw.
-    pub const ALL: [Flaw; 13] = [
+    pub const ALL: [Flaw; 14] = [
         Flaw::NoTimestampCheck,
         Flaw::FutureUnchecked,
         Flaw::FirstEntryOnly,
@@ -84,6 +88,7 @@ impl Flaw {
         Flaw::MissingSignatureAccepted,
         Flaw::EmptySecretTrusted,
         Flaw::SecretTextAsKey,
+        Flaw::RejectsUnknownEventType,
     ];
 
     /// The case family expected to catch the flaw.
@@ -95,7 +100,7 @@ impl Flaw {
             | Flaw::BodyOnlyHmac
             | Flaw::EmptySecretTrusted
             | Flaw::SecretTextAsKey => "signature",
-            Flaw::ReserializedJson => "body",
+            Flaw::ReserializedJson | Flaw::RejectsUnknownEventType => "body",
             Flaw::NoDedup | Flaw::RacyDedup | Flaw::ProcessBeforeVerify => "duplicate",
             Flaw::ServerErrorOnMalformedSignature => "response",
             Flaw::MissingSignatureAccepted => "headers",
@@ -245,6 +250,12 @@ impl Flawed {
             Flaw::EmptySecretTrusted | Flaw::SecretTextAsKey => match reference() {
                 Err(e) if signature_stage(&e) && self.extra_key_match(headers, body) => {
                     return header_id(headers).ok_or_else(|| refuse(&e));
+                }
+                other => other,
+            },
+            Flaw::RejectsUnknownEventType => match reference() {
+                Ok(_) if unknown_gemini_event(body) => {
+                    return Err((StatusCode::BAD_REQUEST, "unknown_event_type"));
                 }
                 other => other,
             },

@@ -186,17 +186,30 @@ async fn expose(flaw: Flaw) {
             let h = keyed_with(whsec.as_bytes(), "msg_whsec_text");
             (probe(&bad, &h, BODY).await, probe(&good, &h, BODY).await)
         }
+        Flaw::RejectsUnknownEventType => {
+            use hookspec_engine::gemini::Event;
+            let known = Event::BatchSucceeded.body("b1", now());
+            let h = signed(&secret, "msg_known_type", now(), &known);
+            assert_eq!(probe(&bad, &h, &known).await, (200, 1), "a known type");
+            let cancelled = Event::BatchCancelled.body("b2", now());
+            let h = signed(&secret, "msg_cancelled", now(), &cancelled);
+            (
+                probe(&bad, &h, &cancelled).await,
+                probe(&good, &h, &cancelled).await,
+            )
+        }
     };
     let expected_bad = match flaw {
         Flaw::NoDedup => (200, 2),
         Flaw::ProcessBeforeVerify => (401, 1),
         Flaw::ReserializedJson | Flaw::FirstEntryOnly => (401, 0),
+        Flaw::RejectsUnknownEventType => (400, 0),
         Flaw::ServerErrorOnMalformedSignature => (500, 0),
         _ => (200, 1),
     };
     let expected_good = match flaw {
         Flaw::NoDedup => (200, 1),
-        Flaw::ReserializedJson | Flaw::FirstEntryOnly => (200, 1),
+        Flaw::ReserializedJson | Flaw::FirstEntryOnly | Flaw::RejectsUnknownEventType => (200, 1),
         Flaw::MissingSignatureAccepted => (400, 0),
         _ => (401, 0),
     };
@@ -270,12 +283,13 @@ flaw_tests! {
     flawed_missing_signature_accepted => MissingSignatureAccepted,
     flawed_empty_secret_trusted => EmptySecretTrusted,
     flawed_secret_text_as_key => SecretTextAsKey,
+    flawed_rejects_unknown_event_type => RejectsUnknownEventType,
 }
 
 #[test]
 fn every_flaw_has_a_test_and_a_family() {
     // The macro above lists every flaw; this guards the list against a new variant.
-    assert_eq!(Flaw::ALL.len(), 13);
+    assert_eq!(Flaw::ALL.len(), 14);
     for flaw in Flaw::ALL {
         assert!(
             [
