@@ -504,6 +504,9 @@ pub struct Sent {
     pub expect: Option<Expect>,
     /// When it was sent, in Unix seconds.
     pub at: u64,
+    /// Its position in sending order (0 for the run's first delivery). The log itself is in
+    /// the order the answers came back, which differs while cases run concurrently.
+    pub order: u64,
 }
 
 impl Sent {

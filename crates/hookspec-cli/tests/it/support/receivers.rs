@@ -9,6 +9,7 @@
 //! built as a fallback after the reference verifier refused (so genuine deliveries still
 //! pass and the flaw is the only difference).
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -70,11 +71,15 @@ pub enum Flaw {
     /// Dispatches Gemini events on the SDK's seven types and answers 400 to a verified event
     /// of any other type (bodies not in Gemini's envelope pass).
     RejectsUnknownEventType,
+    /// Dies on a `v1` entry whose tag does not decode to 32 bytes (its comparison throws,
+    /// as @octokit/webhooks' did in CVE-2023-50728): that delivery gets no answer, and the
+    /// port is closed from then on.
+    CrashesOnMalformedSignature,
 }
 
 impl Flaw {
     /// Every flaw.
-    pub const ALL: [Flaw; 14] = [
+    pub const ALL: [Flaw; 15] = [
         Flaw::NoTimestampCheck,
         Flaw::FutureUnchecked,
         Flaw::FirstEntryOnly,
@@ -89,6 +94,7 @@ impl Flaw {
         Flaw::EmptySecretTrusted,
         Flaw::SecretTextAsKey,
         Flaw::RejectsUnknownEventType,
+        Flaw::CrashesOnMalformedSignature,
     ];
 
     /// The case family expected to catch the flaw.
@@ -102,7 +108,7 @@ impl Flaw {
             | Flaw::SecretTextAsKey => "signature",
             Flaw::ReserializedJson | Flaw::RejectsUnknownEventType => "body",
             Flaw::NoDedup | Flaw::RacyDedup | Flaw::ProcessBeforeVerify => "duplicate",
-            Flaw::ServerErrorOnMalformedSignature => "response",
+            Flaw::ServerErrorOnMalformedSignature | Flaw::CrashesOnMalformedSignature => "response",
             Flaw::MissingSignatureAccepted => "headers",
         }
     }
@@ -114,18 +120,35 @@ pub async fn spawn_flawed(flaw: Flaw, secrets: &[Secret]) -> FlawedReceiver {
     let verifier = secrets
         .iter()
         .fold(Verifier::new(), |v, s| v.with_secret(s.clone()));
+    let process = Arc::new(OnceLock::new());
     let state = Flawed {
         flaw,
         secrets: secrets.to_vec(),
         verifier,
+        process: process.clone(),
     };
-    spawn_receiver(state, deliver).await
+    let receiver = spawn_receiver(state, deliver).await;
+    let _ = process.set(receiver.abort_handle());
+    receiver
 }
 
 struct Flawed {
     flaw: Flaw,
     secrets: Vec<Secret>,
     verifier: Verifier,
+    /// Stops the whole server ([`Flaw::CrashesOnMalformedSignature`]).
+    process: Arc<OnceLock<tokio::task::AbortHandle>>,
+}
+
+/// Whether any `v1` entry of these `webhook-signature` values has a tag that does not decode
+/// to 32 bytes (what [`Flaw::CrashesOnMalformedSignature`] dies on).
+pub fn malformed_v1_tag<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> bool {
+    values.into_iter().any(|value| {
+        value
+            .split(|&b| b == b' ')
+            .filter_map(|entry| entry.strip_prefix(b"v1,"))
+            .any(|tag| !STANDARD.decode(tag).is_ok_and(|bytes| bytes.len() == 32))
+    })
 }
 
 fn refuse(error: &VerifyError) -> Refusal {
@@ -134,6 +157,21 @@ fn refuse(error: &VerifyError) -> Refusal {
 
 async fn deliver(State(state): Receiving<Flawed>, headers: HeaderMap, body: Bytes) -> Response {
     let now = hookspec::internal::unix_now();
+    if state.flaw == Flaw::CrashesOnMalformedSignature
+        && malformed_v1_tag(
+            headers
+                .get_all(hookspec::WEBHOOK_SIGNATURE)
+                .iter()
+                .map(|v| v.as_bytes()),
+        )
+    {
+        // The process dies: the listener closes, and this connection is dropped unanswered
+        // (an unwinding handler; `resume_unwind` skips the panic hook, so nothing is printed).
+        if let Some(process) = state.process.get() {
+            process.abort();
+        }
+        std::panic::resume_unwind(Box::new("crashed on a malformed signature"));
+    }
     if state.flaw == Flaw::ProcessBeforeVerify {
         // Act first, verify second; all under one lock, so acting early is the only flaw.
         let mut store = state.store.lock().unwrap();
@@ -259,7 +297,10 @@ impl Flawed {
                 }
                 other => other,
             },
-            Flaw::NoDedup | Flaw::RacyDedup | Flaw::ProcessBeforeVerify => reference(),
+            Flaw::NoDedup
+            | Flaw::RacyDedup
+            | Flaw::ProcessBeforeVerify
+            | Flaw::CrashesOnMalformedSignature => reference(),
         };
         verified.map(|v| v.id).map_err(|e| refuse(&e))
     }

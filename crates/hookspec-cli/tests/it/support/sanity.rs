@@ -186,6 +186,20 @@ async fn expose(flaw: Flaw) {
             let h = keyed_with(whsec.as_bytes(), "msg_whsec_text");
             (probe(&bad, &h, BODY).await, probe(&good, &h, BODY).await)
         }
+        Flaw::CrashesOnMalformedSignature => {
+            let h = with_header(
+                signed(&secret, "msg_crash", now(), BODY),
+                "webhook-signature",
+                Some("v1,AAAA"),
+            );
+            assert_eq!(probe(&good, &h, BODY).await, (401, 0));
+            assert_eq!(probe(&good, &ordinary, BODY).await, (200, 1), "still up");
+            // The flawed receiver dies on it: no answer, and none to anything after it.
+            assert!(try_post(&bad.base, &h).await.is_err(), "answered");
+            let next = signed(&secret, "msg_after", now(), BODY);
+            assert!(try_post(&bad.base, &next).await.is_err(), "still up");
+            return;
+        }
         Flaw::RejectsUnknownEventType => {
             use hookspec_engine::gemini::Event;
             let known = Event::BatchSucceeded.body("b1", now());
@@ -215,6 +229,15 @@ async fn expose(flaw: Flaw) {
     };
     assert_eq!(on_bad, expected_bad, "{flaw:?} on the flawed receiver");
     assert_eq!(on_good, expected_good, "{flaw:?} on the reference receiver");
+}
+
+/// POSTs [`BODY`] with `headers`; the status, or the transport error.
+async fn try_post(url: &str, headers: &[(String, String)]) -> Result<u16, reqwest::Error> {
+    let mut request = client().post(url).body(BODY.to_vec());
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    Ok(request.send().await?.status().as_u16())
 }
 
 /// Headers of a delivery of [`BODY`] as `id`, now, whose `v1` entry is keyed with `key`.
@@ -284,12 +307,13 @@ flaw_tests! {
     flawed_empty_secret_trusted => EmptySecretTrusted,
     flawed_secret_text_as_key => SecretTextAsKey,
     flawed_rejects_unknown_event_type => RejectsUnknownEventType,
+    flawed_crashes_on_malformed_signature => CrashesOnMalformedSignature,
 }
 
 #[test]
 fn every_flaw_has_a_test_and_a_family() {
     // The macro above lists every flaw; this guards the list against a new variant.
-    assert_eq!(Flaw::ALL.len(), 14);
+    assert_eq!(Flaw::ALL.len(), 15);
     for flaw in Flaw::ALL {
         assert!(
             [

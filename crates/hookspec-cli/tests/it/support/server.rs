@@ -24,6 +24,14 @@ pub struct FlawedReceiver {
     task: tokio::task::JoinHandle<()>,
 }
 
+impl FlawedReceiver {
+    /// Stops the server from outside its handlers: the port closes, and connections that
+    /// are not being served yet are refused.
+    pub fn abort_handle(&self) -> tokio::task::AbortHandle {
+        self.task.abort_handle()
+    }
+}
+
 impl Drop for FlawedReceiver {
     fn drop(&mut self) {
         self.task.abort();
