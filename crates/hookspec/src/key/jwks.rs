@@ -15,8 +15,9 @@
 //!   never used for RS256.
 //!
 //! For both: `use`, when present, must be `sig`; `key_ops`, when present, must contain
-//! `verify`; a key carrying private members (`d`) is refused, since a published private key
-//! lets anyone sign. base64url must be canonical and unpadded. `kid` is optional and kept.
+//! `verify`; a key carrying private members (`d`, or RSA's `p`, `q`, `dp`, `dq`, `qi`,
+//! `oth`, even without `d`) is refused, since a published private key lets anyone sign.
+//! base64url must be canonical and unpadded. `kid` is optional and kept.
 
 use std::fmt;
 
@@ -261,8 +262,9 @@ pub enum SkipReason {
         /// The member name.
         member: &'static str,
     },
-    /// The key carries private members (`d`): publishing it lets anyone sign.
-    #[error("the key includes private key material (`d`)")]
+    /// The key carries private members (`d`, or RSA's `p`, `q`, `dp`, `dq`, `qi`, `oth`):
+    /// publishing it lets anyone sign.
+    #[error("the key includes private key material (`d`, `p`, `q`, `dp`, `dq`, `qi` or `oth`)")]
     PrivateKey,
     /// The decoded key is unusable (a weak Ed25519 point, an RSA modulus under 2048 bits, ...).
     #[error("{0}")]
@@ -326,6 +328,10 @@ impl ErrorCode for JwksError {
     }
 }
 
+/// The members of a private key (RFC 7518 sections 6.2.2 and 6.3.2): any one of them makes
+/// a published key unusable, `d` or not.
+const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
+
 /// Parses one entry of the `keys` array.
 fn parse_key(entry: &Value) -> Result<Jwk, SkipReason> {
     let object = entry.as_object().ok_or(SkipReason::NotAnObject)?;
@@ -349,7 +355,10 @@ fn parse_key(entry: &Value) -> Result<Jwk, SkipReason> {
             return Err(SkipReason::VerifyNotAllowed);
         }
     }
-    if object.contains_key("d") {
+    if PRIVATE_MEMBERS
+        .iter()
+        .any(|member| object.contains_key(*member))
+    {
         return Err(SkipReason::PrivateKey);
     }
     let alg = optional_str(object, "alg")?;
@@ -427,6 +436,8 @@ mod tests {
             {"kty": "OKP", "crv": "Ed25519"},
             {"kty": "OKP", "crv": "Ed25519", "x": format!("{x}=")},
             {"kty": "OKP", "crv": "Ed25519", "x": x, "d": x},
+            {"kty": "RSA", "n": "AQAB", "e": "AQAB", "p": "AQAB", "q": "AQAB"},
+            {"kty": "RSA", "n": "AQAB", "e": "AQAB", "qi": "AQAB"},
             {"kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode([0u8; 32])},
             {"kty": "RSA", "n": "AQAB", "e": "AQAB", "alg": "PS256"},
             {"kty": "RSA", "n": "AQAB", "e": "AQAB"},
@@ -448,6 +459,8 @@ mod tests {
                 "jwk_missing_member",
                 "jwk_invalid_member",
                 "jwk_private_key",
+                "jwk_private_key",
+                "jwk_private_key",
                 "jwk_invalid_key",
                 "jwk_unsupported_alg",
                 "jwk_invalid_key",
@@ -459,7 +472,7 @@ mod tests {
         assert_eq!(set.skipped()[0].kid.as_deref(), Some("ec"));
         assert_eq!(set.skipped()[0].kty.as_deref(), Some("EC"));
         assert_eq!(
-            set.skipped()[10].reason,
+            set.skipped()[12].reason,
             SkipReason::InvalidKey(KeyError::RsaKeyTooSmall { bits: 17 })
         );
         assert_eq!(set.keys().len(), 1);
