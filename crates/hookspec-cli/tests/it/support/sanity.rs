@@ -180,7 +180,7 @@ async fn expose(flaw: Flaw) {
         }
         Flaw::SecretTextAsKey => {
             let whsec = secret.to_whsec();
-            let bare = keyed_with(whsec[6..].as_bytes(), "msg_bare_text");
+            let bare = keyed_with(&whsec.as_bytes()[6..], "msg_bare_text");
             assert_eq!(probe(&bad, &bare, BODY).await, (200, 1), "the base64 text");
             assert_eq!(probe(&good, &bare, BODY).await, (401, 0));
             let h = keyed_with(whsec.as_bytes(), "msg_whsec_text");
