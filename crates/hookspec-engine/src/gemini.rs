@@ -11,7 +11,8 @@
 
 use std::fmt;
 
-/// A Gemini webhook event type: the seven the current SDKs let a webhook subscribe to.
+/// A Gemini webhook event type: the seven the current SDKs let a webhook subscribe to, and
+/// the two Google's documentation also lists (`batch.cancelled`, `interaction.cancelled`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Event {
@@ -31,10 +32,16 @@ pub enum Event {
     InteractionFailed,
     /// A video generation finished (`id`, `output_file_uri`, `file_name`).
     VideoGenerated,
+    /// A batch was cancelled (`id`). Documented, not in the SDKs.
+    BatchCancelled,
+    /// An interaction was cancelled (`id`). Documented, not in the SDKs.
+    InteractionCancelled,
 }
 
 impl Event {
-    /// Every event type, in the order above.
+    /// The seven types the current SDKs know, in the order above. The checker's default
+    /// bodies and the vector corpus pick from this list by position, so it never changes:
+    /// new types go to [`Event::DOCUMENTED_ONLY`].
     pub const ALL: [Event; 7] = [
         Self::BatchSucceeded,
         Self::BatchFailed,
@@ -43,6 +50,24 @@ impl Event {
         Self::InteractionCompleted,
         Self::InteractionFailed,
         Self::VideoGenerated,
+    ];
+
+    /// The types Google's documentation lists but the SDKs do not: a receiver that
+    /// dispatches on the SDK's list does not know them (`body/unknown-event-type`).
+    pub const DOCUMENTED_ONLY: [Event; 2] = [Self::BatchCancelled, Self::InteractionCancelled];
+
+    /// Every type hookspec can send (`send --event`): [`Event::ALL`], then
+    /// [`Event::DOCUMENTED_ONLY`].
+    pub const DOCUMENTED: [Event; 9] = [
+        Self::BatchSucceeded,
+        Self::BatchFailed,
+        Self::BatchExpired,
+        Self::InteractionRequiresAction,
+        Self::InteractionCompleted,
+        Self::InteractionFailed,
+        Self::VideoGenerated,
+        Self::BatchCancelled,
+        Self::InteractionCancelled,
     ];
 
     /// The `type` string, e.g. `batch.succeeded`.
@@ -55,21 +80,27 @@ impl Event {
             Self::InteractionCompleted => "interaction.completed",
             Self::InteractionFailed => "interaction.failed",
             Self::VideoGenerated => "video.generated",
+            Self::BatchCancelled => "batch.cancelled",
+            Self::InteractionCancelled => "interaction.cancelled",
         }
     }
 
-    /// Parses a `type` string (exact).
+    /// Parses a `type` string (exact), any of [`Event::DOCUMENTED`].
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|e| e.name() == name)
+        Self::DOCUMENTED.into_iter().find(|e| e.name() == name)
     }
 
     /// The resource collection of `data.id`.
     fn collection(self) -> &'static str {
         match self {
-            Self::BatchSucceeded | Self::BatchFailed | Self::BatchExpired => "batches",
+            Self::BatchSucceeded
+            | Self::BatchFailed
+            | Self::BatchExpired
+            | Self::BatchCancelled => "batches",
             Self::InteractionRequiresAction
             | Self::InteractionCompleted
-            | Self::InteractionFailed => "interactions",
+            | Self::InteractionFailed
+            | Self::InteractionCancelled => "interactions",
             Self::VideoGenerated => "operations",
         }
     }
@@ -117,28 +148,55 @@ impl Event {
                 ));
                 data.push(("file_name", Field::Text(format!("files/{suffix}"))));
             }
-            Self::BatchExpired | Self::InteractionRequiresAction | Self::InteractionCompleted => {}
+            Self::BatchExpired
+            | Self::InteractionRequiresAction
+            | Self::InteractionCompleted
+            | Self::BatchCancelled
+            | Self::InteractionCancelled => {}
         }
-        let mut out = String::with_capacity(256);
-        out.push_str("{\"type\":");
-        push_json_string(&mut out, self.name());
-        out.push_str(",\"version\":\"v1\",\"timestamp\":");
-        push_json_string(&mut out, &rfc3339(timestamp));
-        out.push_str(",\"data\":{");
-        for (i, (name, value)) in data.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            push_json_string(&mut out, name);
-            out.push(':');
-            match value {
-                Field::Text(text) => push_json_string(&mut out, text),
-                Field::Integer(n) => out.push_str(&n.to_string()),
-            }
-        }
-        out.push_str("}}");
-        out.into_bytes()
+        envelope(self.name(), &data, timestamp)
     }
+}
+
+/// The `type` of [`future_event_body`]: an event Google does not send (yet).
+pub const FUTURE_EVENT_TYPE: &str = "batch.archived";
+
+/// A body for an event type that does not exist yet, [`FUTURE_EVENT_TYPE`], in the
+/// documented envelope, with a `data` member no current type has
+/// (`{"type":"batch.archived","version":"v1","timestamp":…,"data":{"id":"batches/<suffix>","archive_uri":"gs://…"}}`):
+/// what a receiver gets the day Google adds a type. Deterministic like [`Event::body`].
+pub fn future_event_body(suffix: &str, timestamp: u64) -> Vec<u8> {
+    let data = vec![
+        ("id", Field::Text(format!("batches/{suffix}"))),
+        (
+            "archive_uri",
+            Field::Text(format!("gs://hookspec-example/archive/batches/{suffix}")),
+        ),
+    ];
+    envelope(FUTURE_EVENT_TYPE, &data, timestamp)
+}
+
+/// `{type, version, timestamp, data}` as compact JSON, members in that order.
+fn envelope(kind: &str, data: &[(&str, Field)], timestamp: u64) -> Vec<u8> {
+    let mut out = String::with_capacity(256);
+    out.push_str("{\"type\":");
+    push_json_string(&mut out, kind);
+    out.push_str(",\"version\":\"v1\",\"timestamp\":");
+    push_json_string(&mut out, &rfc3339(timestamp));
+    out.push_str(",\"data\":{");
+    for (i, (name, value)) in data.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(&mut out, name);
+        out.push(':');
+        match value {
+            Field::Text(text) => push_json_string(&mut out, text),
+            Field::Integer(n) => out.push_str(&n.to_string()),
+        }
+    }
+    out.push_str("}}");
+    out.into_bytes()
 }
 
 impl fmt::Display for Event {
@@ -213,15 +271,28 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for event in Event::ALL {
+        for event in Event::DOCUMENTED {
             assert_eq!(Event::parse(event.name()), Some(event));
         }
         assert_eq!(Event::parse("batch.completed"), None);
+        assert_eq!(Event::parse(FUTURE_EVENT_TYPE), None);
+        // ALL (what the checker and the corpus pick from) is the SDK's seven, in order.
+        assert_eq!(Event::DOCUMENTED[..7], Event::ALL);
+        assert_eq!(Event::DOCUMENTED[7..], Event::DOCUMENTED_ONLY);
+    }
+
+    #[test]
+    fn the_future_event_is_a_well_formed_envelope() {
+        let body = future_event_body("x", 1_700_000_000);
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            r#"{"type":"batch.archived","version":"v1","timestamp":"2023-11-14T22:13:20Z","data":{"id":"batches/x","archive_uri":"gs://hookspec-example/archive/batches/x"}}"#
+        );
     }
 
     #[test]
     fn bodies_carry_the_documented_fields_in_order() {
-        let expected: [(Event, &[&str]); 7] = [
+        let expected: [(Event, &[&str]); 9] = [
             (Event::BatchSucceeded, &["id", "output_file_uri"]),
             (Event::BatchFailed, &["id", "error_code", "error_message"]),
             (Event::BatchExpired, &["id"]),
@@ -235,6 +306,8 @@ mod tests {
                 Event::VideoGenerated,
                 &["id", "output_file_uri", "file_name"],
             ),
+            (Event::BatchCancelled, &["id"]),
+            (Event::InteractionCancelled, &["id"]),
         ];
         for (event, fields) in expected {
             let body = event.body("x\"1\n", 1_700_000_000);

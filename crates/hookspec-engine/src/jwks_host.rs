@@ -7,7 +7,9 @@
 //! every fetch, and lets the caller replace the set at any time
 //! ([`RunningJwksHost::publish`]). A second document, the *decoy* at [`DECOY_PATH`], holds
 //! keys no receiver should ever trust (the checker names it in `jku` / `x5u` headers and
-//! counts whether the endpoint fetched it). Only public keys are ever published.
+//! counts whether the endpoint fetched it). Only public keys are published, except by
+//! [`RunningJwksHost::publish_document`]: `jwks/unusable-key-refused` publishes throwaway
+//! keys with their private members, to check that a receiver refuses to use them.
 
 use std::io;
 use std::net::SocketAddr;
@@ -99,7 +101,11 @@ fn read(slot: &RwLock<Arc<str>>) -> Arc<str> {
 }
 
 fn write(slot: &RwLock<Arc<str>>, jwks: &Jwks) {
-    let body: Arc<str> = Arc::from(jwks.to_json());
+    write_text(slot, &jwks.to_json());
+}
+
+fn write_text(slot: &RwLock<Arc<str>>, document: &str) {
+    let body: Arc<str> = Arc::from(document);
     match slot.write() {
         Ok(mut slot) => *slot = body,
         Err(poisoned) => *poisoned.into_inner() = body,
@@ -133,6 +139,17 @@ impl RunningJwksHost {
     /// Replaces the published set; the next fetch gets it.
     pub fn publish(&self, jwks: &Jwks) {
         write(&self.shared.body, jwks);
+    }
+
+    /// Replaces the published document with `document` exactly, whatever it holds (keys
+    /// that do not parse, keys published with private members on purpose).
+    pub fn publish_document(&self, document: &str) {
+        write_text(&self.shared.body, document);
+    }
+
+    /// The `Cache-Control: max-age` it serves the set with.
+    pub fn max_age(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.shared.max_age)
     }
 
     /// How many times the set has been fetched so far.

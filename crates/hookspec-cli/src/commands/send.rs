@@ -36,8 +36,9 @@ pub struct Args {
     #[arg(long, default_value = "application/json")]
     content_type: String,
     /// Send a realistic Gemini API event instead of a body file: batch.succeeded,
-    /// batch.failed, batch.expired, interaction.requires_action, interaction.completed,
-    /// interaction.failed or video.generated (envelope {type, version, timestamp, data}).
+    /// batch.failed, batch.expired, batch.cancelled, interaction.requires_action,
+    /// interaction.completed, interaction.failed, interaction.cancelled or video.generated
+    /// (envelope {type, version, timestamp, data}).
     #[arg(long, value_name = "TYPE", value_parser = parse_event, conflicts_with = "body")]
     event: Option<Event>,
     #[command(flatten)]
@@ -72,7 +73,7 @@ struct JwtArgs {
 
 fn parse_event(text: &str) -> Result<Event, String> {
     Event::parse(text).ok_or_else(|| {
-        let names: Vec<&str> = Event::ALL.iter().map(|e| e.name()).collect();
+        let names: Vec<&str> = Event::DOCUMENTED.iter().map(|e| e.name()).collect();
         format!("unknown event {text:?} (use one of {})", names.join(", "))
     })
 }

@@ -358,7 +358,7 @@ async fn cli_send_event_bodies_and_jwt_claims() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let set = Jwks::new(vec![Jwk::rsa(Some("rsa-a"), RSA_A.public_key().clone())]);
 
-    for event in Event::ALL {
+    for event in Event::DOCUMENTED {
         for unbound in [false, true] {
             let key = key_path("rsa-a.pem");
             let mut args = vec![
@@ -733,6 +733,94 @@ mod flawed {
     }
 
     #[tokio::test]
+    async fn the_receiver_that_refuses_event_types_its_sdk_lacks() {
+        let host = jwks_host::spawn(loopback(), &rsa_set(&["rsa-a"]), 0)
+            .await
+            .unwrap();
+        let (reference, _) = receiver(&host, JwksVerifier::new().audience(AUD)).await;
+        let r = spawn_gemini_flawed(
+            GeminiFlaw::RejectsUnknownEventType,
+            GeminiKeys::Jwks {
+                url: host.url(),
+                audience: AUD.into(),
+            },
+        )
+        .await;
+        let signer = JwtSigner::new(RSA_A.clone(), "rsa-a", AUD);
+        let bodies = [
+            (Event::InteractionCompleted.body("k", now()), (200, 1, 200)),
+            (Event::InteractionCancelled.body("c", now()), (400, 0, 200)),
+            (
+                hookspec_engine::gemini::future_event_body("f", now()),
+                (400, 0, 200),
+            ),
+            (br#"{"type":"ping"}"#.to_vec(), (200, 1, 200)),
+        ];
+        for (n, (body, expected)) in bodies.into_iter().enumerate() {
+            let id = format!("msg_type_{n}");
+            let token = signer.sign(&id, now(), &body).unwrap();
+            let seen = both(
+                &r.base_url,
+                &r.observe_url,
+                &reference,
+                &id,
+                &headers(&id, now(), &token),
+                &body,
+            )
+            .await;
+            assert_eq!(seen, expected, "{}", String::from_utf8_lossy(&body));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_receivers_that_misread_a_key_set() {
+        // rsa-a valid; an unknown kty before it; rsa-b published for encryption.
+        let mut doc: Value = serde_json::from_str(&rsa_set(&["rsa-a", "rsa-b"]).to_json()).unwrap();
+        let keys = doc["keys"].as_array_mut().unwrap();
+        keys[1]["use"] = "enc".into();
+        keys.insert(
+            0,
+            serde_json::json!({"kty": "AKP", "alg": "ML-DSA-44", "pub": "AAAA"}),
+        );
+        let host = jwks_host::spawn_document(loopback(), doc.to_string(), 0)
+            .await
+            .unwrap();
+        let (reference, _) = receiver(&host, JwksVerifier::new().audience(AUD)).await;
+        let a = JwtSigner::new(RSA_A.clone(), "rsa-a", AUD);
+        let b = JwtSigner::new(RSA_B.clone(), "rsa-b", AUD);
+        let body = Event::BatchFailed.body("k", now());
+        for (flaw, by_a, by_b) in [
+            // One bad key and nothing verifies; the key for encryption is still skipped.
+            (GeminiFlaw::BadKeySpoilsSet, (401, 0, 200), (401, 0, 401)),
+            // Every key parses its way; rsa-b verifies though published for encryption.
+            (GeminiFlaw::UsesUnusableKeys, (200, 1, 200), (200, 1, 401)),
+        ] {
+            let r = spawn_gemini_flawed(
+                flaw,
+                GeminiKeys::Jwks {
+                    url: host.url(),
+                    audience: AUD.into(),
+                },
+            )
+            .await;
+            for (signer, expected) in [(&a, by_a), (&b, by_b)] {
+                let id = format!("msg_{flaw:?}_{}", signer.header()["kid"]);
+                let token = signer.sign(&id, now(), &body).unwrap();
+                let seen = both(
+                    &r.base_url,
+                    &r.observe_url,
+                    &reference,
+                    &id,
+                    &headers(&id, now(), &token),
+                    &body,
+                )
+                .await;
+                assert_eq!(seen, expected, "{flaw:?}: {id}");
+            }
+        }
+    }
+
+    #[tokio::test]
     async fn the_v1a_receiver_that_takes_an_hmac_keyed_with_its_public_key() {
         let key = ed(1);
         let public = key.public_key();
@@ -903,12 +991,23 @@ mod checker {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn flawed_key_set_receivers_are_caught_in_their_family() {
-        let expectations: [(GeminiFlaw, &[&str]); 5] = [
+        let expectations: [(GeminiFlaw, &[&str]); 8] = [
             (GeminiFlaw::AcceptsAlgNone, &["jwt/alg-none"]),
             (GeminiFlaw::AlgFromToken, &["jwt/hs256-public-key"]),
             (GeminiFlaw::SkipsExp, &["jwt/expired"]),
             (GeminiFlaw::SkipsAud, &["jwt/wrong-audience"]),
             (GeminiFlaw::NeverRefetches, &["jwks/key-added"]),
+            (
+                GeminiFlaw::RejectsUnknownEventType,
+                &["body/unknown-event-type"],
+            ),
+            // Once the set holds a bad key, it verifies nothing, so the liveness case names
+            // the case after which valid deliveries started to fail.
+            (
+                GeminiFlaw::BadKeySpoilsSet,
+                &["jwks/malformed-key-ignored", "response/stays-up"],
+            ),
+            (GeminiFlaw::UsesUnusableKeys, &["jwks/unusable-key-refused"]),
         ];
         for (flaw, must_fail) in expectations {
             let ks = key_set(Scheme::Jwt).await;
@@ -936,7 +1035,8 @@ mod checker {
             }
             assert_eq!(report.exit_code(), hookspec_engine::exit::FINDINGS);
         }
-        // The never-refetching receiver also misses rotation with v1a entries.
+        // The never-refetching receiver also misses rotation with v1a entries; once
+        // jwks/key-added has waited in vain, no other case waits again.
         let ks = key_set(Scheme::V1aJwks).await;
         let r = spawn_gemini_flawed(
             GeminiFlaw::NeverRefetches,
@@ -948,6 +1048,58 @@ mod checker {
         .await;
         let report = run(keys_for(&ks), &r.base_url, &r.observe_url).await;
         assert_eq!(failed(&report), ["jwks/key-added"]);
+        for id in [
+            "jwks/key-removed",
+            "jwks/malformed-key-ignored",
+            "jwks/unusable-key-refused",
+        ] {
+            let case = report.cases.iter().find(|c| c.id == id).unwrap();
+            assert_eq!(case.verdict, Verdict::Unsupported, "{id}: {}", case.message);
+            assert!(
+                case.message.contains("was not given another wait")
+                    && case.message.contains("jwks/key-added"),
+                "{id}: {}",
+                case.message
+            );
+        }
+        // The misreading key-set parsers are caught with v1a entries too.
+        for (flaw, must_fail) in [
+            (
+                GeminiFlaw::BadKeySpoilsSet,
+                &["response/stays-up", "jwks/malformed-key-ignored"][..],
+            ),
+            (
+                GeminiFlaw::UsesUnusableKeys,
+                &["jwks/unusable-key-refused"][..],
+            ),
+        ] {
+            let ks = key_set(Scheme::V1aJwks).await;
+            let r = spawn_gemini_flawed(
+                flaw,
+                GeminiKeys::Jwks {
+                    url: ks.url(),
+                    audience: AUD.into(),
+                },
+            )
+            .await;
+            let report = run(keys_for(&ks), &r.base_url, &r.observe_url).await;
+            assert_eq!(failed(&report), must_fail, "{flaw:?}");
+            if flaw == GeminiFlaw::BadKeySpoilsSet {
+                // The liveness case names where valid deliveries started to fail.
+                let stays_up = report
+                    .cases
+                    .iter()
+                    .find(|c| c.id == "response/stays-up")
+                    .unwrap();
+                assert!(
+                    stays_up.message.starts_with(
+                        "the endpoint refuses valid deliveries since jwks/malformed-key-ignored"
+                    ),
+                    "{}",
+                    stays_up.message
+                );
+            }
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,9 +2,12 @@
 //! not in the form a JSON library would write back (whitespace, key order, `\u` escapes,
 //! number spellings, a trailing newline, non-ASCII text, nothing at all) are signed over
 //! their exact bytes and must be accepted: an endpoint that verifies a re-serialized body
-//! fails them. A body changed after signing must be rejected.
+//! fails them. A body changed after signing must be rejected. An event of a type the
+//! endpoint does not know is acknowledged, not refused (`body/unknown-event-type`, which is
+//! written for every scheme: it signs through the run's scheme).
 
 use super::{Case, Ctx, Expect, Probe, each, probe};
+use crate::gemini::{Event, FUTURE_EVENT_TYPE, future_event_body};
 use crate::report::{BugClass, Level};
 
 /// One mebibyte: bodies up to this size must not be refused (R3 puts no limit).
@@ -121,6 +124,15 @@ pub fn cases() -> Vec<Case> {
             },
         ),
         each(
+            "body/unknown-event-type",
+            Must,
+            EdgeCase,
+            Accept,
+            "A verified event of a type the endpoint does not know is acknowledged (2xx)",
+            "Gemini: a 4xx makes the sender retry for 24 h, then disable the webhook (disabled_due_to_failed_deliveries); process or ignore an unknown type, never refuse it. Sent: batch.cancelled and interaction.cancelled (documented, not in the SDKs) and a type that does not exist yet",
+            unknown_event_types,
+        ),
+        each(
             "body/appended-newline",
             Must,
             Canonicalization,
@@ -183,6 +195,26 @@ fn accept_body(
     )
 }
 
+/// One valid delivery per event type the SDKs do not know: the documented-only types and
+/// [`FUTURE_EVENT_TYPE`], each a realistic Gemini body named after the case.
+fn unknown_event_types(cx: &mut Ctx) -> Vec<Probe> {
+    let suffix = format!("hookspec-check-{}", cx.case().replace('/', "-"));
+    let mut probes = Vec::new();
+    for event in Event::DOCUMENTED_ONLY {
+        let body = event.body(&suffix, cx.now());
+        probes.push(probe(
+            format!("type {:?}", event.name()),
+            cx.valid_body(body),
+        ));
+    }
+    let body = future_event_body(&suffix, cx.now());
+    probes.push(probe(
+        format!("type {FUTURE_EVENT_TYPE:?} (no such type yet)"),
+        cx.valid_body(body),
+    ));
+    probes
+}
+
 /// One valid delivery of exactly `text`.
 fn json(cx: &mut Ctx, text: &str) -> Vec<Probe> {
     vec![probe("", cx.valid_body(text.as_bytes().to_vec()))]
@@ -202,6 +234,7 @@ mod tests {
         };
         for case in cases() {
             if case.level != Level::Must
+                || case.bug_class != BugClass::Canonicalization
                 || !matches!(
                     case.kind,
                     super::super::Kind::Each {

@@ -568,6 +568,7 @@ mod tests {
             answer,
             expect: Some(Expect::Reject),
             at: 0,
+            order: 0,
         };
         let log = vec![
             sent("a/x", "m1", status(401)),

@@ -11,12 +11,18 @@
 //!   refetched (proven by a key published at the same moment being accepted).
 //! * `jwks/refetch-flood`: a burst of deliveries naming unknown keys does not make the
 //!   endpoint fetch the set once per delivery.
+//! * `jwks/malformed-key-ignored`: once the set holds keys that do not parse, its valid keys
+//!   still verify, the one listed after the bad ones included.
+//! * `jwks/unusable-key-refused`: keys the same set publishes for another use, or with
+//!   private members, are never used to verify.
 //!
-//! The rotation cases run after the independent cases, one at a time, in this order.
+//! The rotation cases run after the independent cases, one at a time, in this order. Each
+//! waits for a refetch at most [`KeySet::refetch_wait`]; once one wait has passed without
+//! the endpoint fetching the set at all, the others send once and do not wait again.
 
 use std::time::Duration;
 
-use super::keyset::{Key, KeySet};
+use super::keyset::{HostileSet, HostileTaken, Key, KeySet, NoRefetch};
 use super::{
     Case, Ctx, Expect, Interaction, Judgement, Kind, Need, Outcome, Phase, Probe, Session, each,
 };
@@ -42,6 +48,10 @@ pub enum KeySetCheck {
     DecoyUntouched,
     /// `jwt/body-replay`: a token without a body binding replayed with another body.
     BodyReplay,
+    /// `jwks/malformed-key-ignored`.
+    MalformedKeyIgnored,
+    /// `jwks/unusable-key-refused`.
+    UnusableKeyRefused,
 }
 
 impl KeySetCheck {
@@ -53,6 +63,8 @@ impl KeySetCheck {
             Self::RefetchFlood => |s| Box::pin(refetch_flood(s)),
             Self::DecoyUntouched => |s| Box::pin(super::jwt::decoy_untouched(s)),
             Self::BodyReplay => |s| Box::pin(super::jwt::body_replay(s)),
+            Self::MalformedKeyIgnored => |s| Box::pin(malformed_key_ignored(s)),
+            Self::UnusableKeyRefused => |s| Box::pin(unusable_key_refused(s)),
         }
     }
 
@@ -74,6 +86,12 @@ impl KeySetCheck {
             Self::BodyReplay => {
                 "recorded: a token without a body-binding claim cannot be tied to the body (Google documents none)"
             }
+            Self::MalformedKeyIgnored => {
+                "once the endpoint has fetched a set holding keys it cannot parse, deliveries signed with the set's valid keys (an old one, and a new one listed after the bad ones) are accepted"
+            }
+            Self::UnusableKeyRefused => {
+                "a delivery signed with a key the set publishes for another use (use: enc, key_ops without verify, an alg of another key type) or with private members is rejected"
+            }
         }
     }
 }
@@ -86,7 +104,7 @@ pub fn applies(_id: &str, scheme: Scheme) -> bool {
 
 /// The `jwks` family.
 pub fn cases() -> Vec<Case> {
-    use BugClass::{Replay, Rotation};
+    use BugClass::{KeyConfusion, MalformedInput, Replay, Rotation};
     use Level::{Must, Should};
     vec![
         each(
@@ -125,6 +143,22 @@ pub fn cases() -> Vec<Case> {
             "A burst of deliveries naming unknown keys does not make the endpoint hammer the key server",
             "Refetch on a miss, but at most once per interval: otherwise forged deliveries turn the receiver into a load generator against the key server",
             KeySetCheck::RefetchFlood,
+        ),
+        keyset_case(
+            "jwks/malformed-key-ignored",
+            Must,
+            MalformedInput,
+            "A key set with keys that do not parse still verifies with its valid keys",
+            "RFC 7517 section 5: a key that cannot be used is ignored, not the set (PyJWT CVE-2026-102274: one malformed key emptied the whole set). Published: an unknown kty (a post-quantum AKP key), an OKP x of 31 bytes, an RSA n in standard base64, then a new valid key",
+            KeySetCheck::MalformedKeyIgnored,
+        ),
+        keyset_case(
+            "jwks/unusable-key-refused",
+            Must,
+            KeyConfusion,
+            "Keys a set publishes for another use, or with private members, are not used to verify",
+            "RFC 7517 sections 4.2 to 4.4: use other than sig, key_ops without verify, and an alg of another key type forbid verifying; a key published with its private members (d, p, q, …) is compromised",
+            KeySetCheck::UnusableKeyRefused,
         ),
     ]
 }
@@ -223,6 +257,187 @@ async fn refetch_flood(session: &dyn Session) -> Judgement {
     )
 }
 
+/// `jwks/malformed-key-ignored`: a delivery signed with the primary key, then the
+/// [`HostileSet`](super::keyset::HostileSet) published; deliveries signed with its fresh key
+/// (listed after the bad ones) are retried until accepted, and once the endpoint has fetched
+/// the set, the primary key must still be accepted.
+async fn malformed_key_ignored(session: &dyn Session) -> Judgement {
+    let ks = key_set(session);
+    let mut cx = session.plan();
+    let hostile = match ks.hostile_set() {
+        Ok(set) => set,
+        Err(e) => return Judgement::unsupported(format!("cannot build the key set: {e}")),
+    };
+    let before = send_signed(
+        session,
+        &mut cx,
+        &ks.primary,
+        "before the set changes",
+        Some(Expect::Accept),
+    )
+    .await;
+    let fetched = ks.host.fetch_count();
+    ks.publish_document(&hostile.document);
+    let fresh = retry(session, &mut cx, ks, &hostile.fresh).await;
+    let fetches = ks.host.fetch_count().saturating_sub(fetched);
+    ks.record_hostile_taken(HostileTaken {
+        case: session.case(),
+        accepted: fresh.accepted(),
+        fetches,
+    });
+    let after = if fetches > 0 {
+        Some(
+            send_signed(
+                session,
+                &mut cx,
+                &ks.primary,
+                "after the endpoint fetched the set",
+                Some(Expect::Accept),
+            )
+            .await,
+        )
+    } else {
+        None
+    };
+    judge_malformed_key_ignored(&hostile, &before, &fresh, after.as_ref(), fetches)
+}
+
+/// Judges `jwks/malformed-key-ignored`: `before` signed with the primary key before the set
+/// changed, `fresh` the retried deliveries signed with the key listed after the bad ones,
+/// `after` signed with the primary key once the endpoint fetched the set (`None` when it did
+/// not), `fetches` the set's fetches since it was published.
+pub fn judge_malformed_key_ignored(
+    hostile: &HostileSet,
+    before: &(Probe, super::Answer),
+    fresh: &Retried,
+    after: Option<&(Probe, super::Answer)>,
+    fetches: u64,
+) -> Judgement {
+    let bad = hostile.malformed.join("; ");
+    let observed = |answer: &super::Answer| with_fetches(answer.observed(), fetches);
+    if !before.1.is_success() {
+        return Judgement::new(
+            Outcome::Unsupported,
+            format!(
+                "a delivery signed with the primary key was refused ({}) before the set changed: nothing to compare with",
+                before.1.short()
+            ),
+            observed(&before.1),
+        );
+    }
+    let Some(after) = after else {
+        let message = match &fresh.skipped {
+            Some(skipped) => not_waiting(skipped, &fresh.answer),
+            None => format!(
+                "the endpoint never fetched the set during the {:.0} s wait ({} attempt(s), {}), so it cannot be shown to read the bad keys; see jwks/key-added",
+                fresh.elapsed.as_secs_f64(),
+                fresh.attempts,
+                fresh.answer.short()
+            ),
+        };
+        return Judgement::new(Outcome::Unsupported, message, observed(&fresh.answer));
+    };
+    match (fresh.accepted(), after.1.is_success()) {
+        (true, true) => Judgement::new(
+            Outcome::Pass,
+            format!(
+                "with {bad} in the set, the key listed after them was accepted after {} attempt(s) in {:.1} s, and the primary key still is",
+                fresh.attempts,
+                fresh.elapsed.as_secs_f64()
+            ),
+            observed(&after.1),
+        ),
+        (_, false) => Judgement::new(
+            Outcome::Breach,
+            format!(
+                "after fetching a set holding {bad}, the endpoint refuses even the primary key it accepted before ({}){}: one bad key emptied the whole set (the PyJWT CVE-2026-102274 class)",
+                after.1.short(),
+                if fresh.accepted() {
+                    ""
+                } else {
+                    ", and never accepted the key listed after the bad ones"
+                }
+            ),
+            observed(&after.1),
+        )
+        .with_delivery(&after.0.delivery),
+        (false, true) => Judgement::new(
+            Outcome::Breach,
+            format!(
+                "the endpoint fetched the set {fetches} time(s) but never accepted a delivery signed with {}, listed after {bad} ({} attempt(s) over {:.0} s, {}): it stops reading the set at a key it cannot parse, or keeps its old copy when one key fails",
+                hostile.fresh.kid,
+                fresh.attempts,
+                fresh.elapsed.as_secs_f64(),
+                fresh.answer.short()
+            ),
+            observed(&fresh.answer),
+        )
+        .with_delivery(&fresh.last.delivery),
+    }
+}
+
+/// `jwks/unusable-key-refused`: with the [`HostileSet`](super::keyset::HostileSet)
+/// published and fetched (its fresh key accepted, by `jwks/malformed-key-ignored` or here),
+/// a delivery signed with each key it publishes unusable must be rejected.
+async fn unusable_key_refused(session: &dyn Session) -> Judgement {
+    let ks = key_set(session);
+    let mut cx = session.plan();
+    let hostile = match ks.hostile_set() {
+        Ok(set) => set,
+        Err(e) => return Judgement::unsupported(format!("cannot build the key set: {e}")),
+    };
+    let taken = match ks.hostile_taken() {
+        Some(taken) => taken,
+        None => {
+            let fetched = ks.host.fetch_count();
+            ks.publish_document(&hostile.document);
+            let fresh = retry(session, &mut cx, ks, &hostile.fresh).await;
+            let taken = HostileTaken {
+                case: session.case(),
+                accepted: fresh.accepted(),
+                fetches: ks.host.fetch_count().saturating_sub(fetched),
+            };
+            ks.record_hostile_taken(taken.clone());
+            if let (false, Some(skipped)) = (fresh.accepted(), &fresh.skipped) {
+                return Judgement::new(
+                    Outcome::Unsupported,
+                    not_waiting(skipped, &fresh.answer),
+                    with_fetches(fresh.answer.observed(), taken.fetches),
+                );
+            }
+            taken
+        }
+    };
+    if !taken.accepted {
+        let why = match ks.no_refetch().filter(|_| taken.fetches == 0) {
+            Some(skipped) => format!(
+                "; it was not given another wait: during the {:.0} s {} waited, it never fetched the key set",
+                skipped.waited.as_secs_f64(),
+                skipped.case
+            ),
+            None => String::new(),
+        };
+        return Judgement::new(
+            Outcome::Unsupported,
+            format!(
+                "the endpoint never accepted {}, published with these keys (see {}), so it cannot be shown to hold the set they are in{why}",
+                hostile.fresh.kid, taken.case
+            ),
+            with_fetches(Observed::default(), taken.fetches),
+        );
+    }
+    let mut results = Vec::with_capacity(hostile.unusable.len());
+    for (why, key) in &hostile.unusable {
+        let p = super::probe(
+            format!("{} published with {why}", key.kid),
+            signed_with(&mut cx, key),
+        );
+        let answer = session.send(&p, Some(Expect::Reject)).await;
+        results.push((p, answer));
+    }
+    super::judge::judge_each(Level::Must, Expect::Reject, &results)
+}
+
 /// Sends a fresh delivery signed with `key` of the set.
 async fn send_signed(
     session: &dyn Session,
@@ -237,19 +452,28 @@ async fn send_signed(
 }
 
 /// Sends deliveries signed with `key` (each freshly signed) until one is accepted or the
-/// key set's refetch wait is over.
+/// key set's refetch wait is over. A wait that ends without the endpoint fetching the set
+/// once is recorded ([`KeySet::record_no_refetch`]); once recorded, later calls send one
+/// delivery and do not wait.
 async fn retry(session: &dyn Session, cx: &mut Ctx<'_>, ks: &KeySet, key: &Key) -> Retried {
     let started = std::time::Instant::now();
+    let fetched = ks.host.fetch_count();
+    let known = ks.no_refetch();
     let mut attempts = 0;
     loop {
         attempts += 1;
         let (last, answer) = send_signed(session, cx, key, "(newly published)", None).await;
-        if answer.is_success() || started.elapsed() + ks.retry_every > ks.refetch_wait {
+        let over = started.elapsed() + ks.retry_every > ks.refetch_wait;
+        if answer.is_success() || over || known.is_some() {
+            if over && !answer.is_success() && ks.host.fetch_count() == fetched {
+                ks.record_no_refetch(session.case(), started.elapsed());
+            }
             return Retried {
                 last,
                 answer,
                 attempts,
                 elapsed: started.elapsed(),
+                skipped: known.filter(|_| attempts == 1),
             };
         }
         session.wait(ks.retry_every).await;
@@ -297,6 +521,8 @@ pub struct Retried {
     pub attempts: usize,
     /// How long it took.
     pub elapsed: Duration,
+    /// When it did not wait: the earlier case whose whole wait saw no fetch of the set.
+    pub skipped: Option<NoRefetch>,
 }
 
 impl Retried {
@@ -317,6 +543,12 @@ pub fn judge_key_added(ks: &KeySet, added: &Retried, fetches: u64) -> Judgement 
                 added.attempts,
                 added.elapsed.as_secs_f64()
             ),
+            observed,
+        )
+    } else if let Some(skipped) = &added.skipped {
+        Judgement::new(
+            Outcome::Unsupported,
+            not_waiting(skipped, &added.answer),
             observed,
         )
     } else {
@@ -362,6 +594,13 @@ pub fn judge_key_removed(
                 "a delivery signed with {doomed}, published since the start of the run, was rejected ({}) before any rotation",
                 before.1.short()
             ),
+        );
+    }
+    if let (false, Some(skipped)) = (proof.accepted(), &proof.skipped) {
+        return Judgement::new(
+            Outcome::Unsupported,
+            not_waiting(skipped, &proof.answer),
+            with_fetches(proof.answer.observed(), fetches),
         );
     }
     if !proof.accepted() {
@@ -413,6 +652,17 @@ pub fn judge_flood(fetches: u64, elapsed: Duration, last: &Delivery) -> Judgemen
     } else {
         Judgement::new(Outcome::Pass, message, observed)
     }
+}
+
+/// Why a case that needs a refetch did not wait for one.
+pub fn not_waiting(skipped: &NoRefetch, answer: &super::Answer) -> String {
+    format!(
+        "the endpoint refused the newly published key ({}) and was not given another wait: during the {:.0} s {} waited, it never fetched the key set, so it cannot be shown to refetch (see {})",
+        answer.short(),
+        skipped.waited.as_secs_f64(),
+        skipped.case,
+        skipped.case
+    )
 }
 
 /// Adds the key server's fetch count to the evidence.

@@ -13,10 +13,15 @@
 //! * `attacker`: never in the set; served only on the decoy URL
 //!   ([`RunningJwksHost::decoy_url`]) that negative cases name in `jku` / `x5u` headers.
 //!
+//! `jwks/malformed-key-ignored` and `jwks/unusable-key-refused` then publish a
+//! [`HostileSet`]: the primary key, keys that do not parse, keys that parse but must not be
+//! used (published with a private member on purpose: throwaway keys), and a fresh valid key
+//! last.
+//!
 //! The keys are Ed25519 for `v1a-jwks` and 2048-bit RSA for `jwt`.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -26,9 +31,23 @@ use hookspec::internal::entry_v1a;
 use hookspec::{ErrorCode, Jwk, Jwks, JwtSigner, KeyError, RsaSigningKey, Scheme, SigningKey};
 
 /// How long `jwks/key-added` and `jwks/key-removed` keep retrying a delivery signed with a
-/// newly published key before concluding that the endpoint does not refetch: 65 s, enough
-/// for the common 30 to 60 s minimum refetch interval.
-pub const DEFAULT_REFETCH_WAIT: Duration = Duration::from_secs(65);
+/// newly published key before concluding that the endpoint does not refetch, with the key
+/// server's `max-age=0`: 65 s ([`refetch_wait_for`]).
+pub const DEFAULT_REFETCH_WAIT: Duration = refetch_wait_for(Duration::ZERO);
+
+/// The longest minimum refetch interval the wait allows for: receivers commonly refetch a
+/// key set at most once per 30 to 60 s.
+pub const REFETCH_INTERVAL_ALLOWANCE: Duration = Duration::from_secs(60);
+
+/// The wait for a refetch when the key server serves the set with `Cache-Control: max-age`
+/// = `max_age`: an endpoint may keep its copy that long, then refetch no sooner than its
+/// own minimum interval ([`REFETCH_INTERVAL_ALLOWANCE`]), and the retries that prove the
+/// refetch are [`DEFAULT_RETRY_EVERY`] apart (5 s of slack).
+pub const fn refetch_wait_for(max_age: Duration) -> Duration {
+    max_age
+        .saturating_add(REFETCH_INTERVAL_ALLOWANCE)
+        .saturating_add(Duration::from_secs(5))
+}
 
 /// The pause between two such retries.
 pub const DEFAULT_RETRY_EVERY: Duration = Duration::from_secs(2);
@@ -138,10 +157,60 @@ pub struct KeySet {
     pub jwt: JwtSettings,
     /// The key server.
     pub host: Arc<RunningJwksHost>,
-    /// How long the rotation cases wait for the endpoint to refetch.
+    /// How long the rotation cases wait for the endpoint to refetch ([`refetch_wait_for`]
+    /// the key server's `max-age` unless set).
     pub refetch_wait: Duration,
     /// The pause between their retries.
     pub retry_every: Duration,
+    /// What the cases learned about the endpoint during the run (shared by clones).
+    learned: Arc<Learned>,
+}
+
+/// A refetch wait that ended without the endpoint fetching the set once: proof that it does
+/// not refetch within the wait, so no later case waits again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoRefetch {
+    /// The case that waited.
+    pub case: &'static str,
+    /// How long it waited.
+    pub waited: Duration,
+}
+
+#[derive(Debug, Default)]
+struct Learned {
+    no_refetch: Mutex<Option<NoRefetch>>,
+    hostile: Mutex<Option<Arc<HostileSet>>>,
+    hostile_taken: Mutex<Option<HostileTaken>>,
+}
+
+/// What happened when the [`HostileSet`] was published: whether the endpoint accepted its
+/// fresh key, and how it got there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostileTaken {
+    /// The case that published it and retried the fresh key.
+    pub case: &'static str,
+    /// Whether a delivery signed with the fresh key was accepted.
+    pub accepted: bool,
+    /// How many times the endpoint fetched the set meanwhile.
+    pub fetches: u64,
+}
+
+/// The key set of `jwks/malformed-key-ignored` and `jwks/unusable-key-refused`, in document
+/// order: the primary key; three keys no verifier can parse ([`HostileSet::malformed`]); four
+/// keys that parse but whose members forbid verifying with them ([`HostileSet::unusable`]);
+/// and a fresh valid key ([`HostileSet::fresh`]), last, so a parser that gives up at the first
+/// bad key never reaches it.
+#[derive(Debug, Clone)]
+pub struct HostileSet {
+    /// A valid key, new to the endpoint, published after every bad one.
+    pub fresh: Key,
+    /// What each unparseable key is, in document order.
+    pub malformed: Vec<&'static str>,
+    /// Keys a verifier must skip, each with what forbids it (`use: enc`, …); deliveries
+    /// signed with them must be rejected. For RS256 they share one RSA key under four kids.
+    pub unusable: Vec<(&'static str, Key)>,
+    /// The JSON document served.
+    pub document: String,
 }
 
 impl KeySet {
@@ -183,10 +252,51 @@ impl KeySet {
             rotation,
             attacker,
             jwt,
+            refetch_wait: refetch_wait_for(host.max_age()),
             host: Arc::new(host),
-            refetch_wait: DEFAULT_REFETCH_WAIT,
             retry_every: DEFAULT_RETRY_EVERY,
+            learned: Arc::default(),
         })
+    }
+
+    /// Whether a case of this run already waited a whole refetch wait without the endpoint
+    /// fetching the set.
+    pub fn no_refetch(&self) -> Option<NoRefetch> {
+        lock(&self.learned.no_refetch).clone()
+    }
+
+    /// Records that `case` waited `waited` and the endpoint never fetched the set (the first
+    /// such record stays).
+    pub fn record_no_refetch(&self, case: &'static str, waited: Duration) {
+        lock(&self.learned.no_refetch).get_or_insert(NoRefetch { case, waited });
+    }
+
+    /// The run's [`HostileSet`], generated on first use (one more RSA key pair for RS256, two
+    /// with the one published with its private members).
+    pub fn hostile_set(&self) -> Result<Arc<HostileSet>, KeySetError> {
+        let mut slot = lock(&self.learned.hostile);
+        if let Some(set) = slot.as_ref() {
+            return Ok(Arc::clone(set));
+        }
+        let set = Arc::new(hostile_set(self)?);
+        *slot = Some(Arc::clone(&set));
+        Ok(set)
+    }
+
+    /// Whether the [`HostileSet`] was published in this run, and what came of it.
+    pub fn hostile_taken(&self) -> Option<HostileTaken> {
+        lock(&self.learned.hostile_taken).clone()
+    }
+
+    /// Records what came of publishing the [`HostileSet`].
+    pub fn record_hostile_taken(&self, taken: HostileTaken) {
+        *lock(&self.learned.hostile_taken) = Some(taken);
+    }
+
+    /// Publishes a document exactly as given (the [`HostileSet`]'s, whose keys
+    /// [`KeySet::publish`] could not express).
+    pub fn publish_document(&self, document: &str) {
+        self.host.publish_document(document);
     }
 
     /// The URL the endpoint must be configured with.
@@ -242,6 +352,146 @@ impl KeySet {
         edit(&mut header, &mut claims);
         signer.sign_json(&Value::Object(header), &Value::Object(claims))
     }
+}
+
+/// Builds the [`HostileSet`] of `ks` (see its documentation for the order).
+fn hostile_set(ks: &KeySet) -> Result<HostileSet, KeySetError> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+    let prefix = ks
+        .primary
+        .kid
+        .strip_suffix("-primary")
+        .unwrap_or(&ks.primary.kid)
+        .to_string();
+    let kid = |role: &str| format!("{prefix}-{role}");
+    let random = |n: usize| -> Result<Vec<u8>, KeySetError> {
+        let mut bytes = vec![0; n];
+        getrandom::fill(&mut bytes).map_err(|_| KeyError::RandomUnavailable)?;
+        Ok(bytes)
+    };
+    let mut keys: Vec<Value> = vec![ks.primary.jwk().to_json_value()];
+    // Keys no verifier can parse.
+    let mut broken_n = random(256)?;
+    broken_n[0] = 0xfb; // `+` first: standard base64, not base64url
+    keys.push(serde_json::json!({
+        "kty": "AKP", "alg": "ML-DSA-44", "use": "sig", "kid": kid("post-quantum"),
+        "pub": b64(&random(1312)?),
+    }));
+    keys.push(serde_json::json!({
+        "kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": kid("short-x"),
+        "x": b64(&random(31)?),
+    }));
+    keys.push(serde_json::json!({
+        "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid("broken-n"),
+        "n": STANDARD.encode(&broken_n), "e": "AQAB",
+    }));
+    let malformed = vec![
+        "an unknown kty (AKP, a post-quantum ML-DSA key)",
+        "an OKP key whose x is 31 bytes",
+        "an RSA key whose n is standard base64 with padding, not base64url",
+    ];
+    // Keys that parse, but must not be used to verify.
+    type Edit = fn(&mut Map<String, Value>, &Material);
+    let unusable_roles: [(&'static str, &'static str, Edit); 4] = [
+        ("use-enc", "use: enc", |jwk, _| {
+            jwk.insert("use".into(), "enc".into());
+        }),
+        ("key-ops-encrypt", "key_ops without verify", |jwk, _| {
+            jwk.remove("use");
+            jwk.insert("key_ops".into(), serde_json::json!(["encrypt"]));
+        }),
+        (
+            "alg-mismatch",
+            "an alg of another key type",
+            |jwk, material| {
+                let alg = match material {
+                    Material::Ed25519(_) => "RS256",
+                    Material::Rsa(_) => "ES256",
+                };
+                jwk.insert("alg".into(), alg.into());
+            },
+        ),
+        ("private", "private members present", |_, _| {}),
+    ];
+    let mut unusable = Vec::new();
+    let shared_rsa = match ks.scheme {
+        Scheme::Jwt => Some(rsa_with_private_members()?),
+        _ => None,
+    };
+    for (role, why, edit) in unusable_roles {
+        let (material, private) = match &shared_rsa {
+            Some((key, private)) => (Material::Rsa(key.clone()), private.clone()),
+            None => {
+                let seed: [u8; 32] = random(32)?.try_into().unwrap_or([0x42; 32]);
+                let mut private = Map::new();
+                private.insert("d".into(), b64(&seed).into());
+                (Material::Ed25519(SigningKey::from_seed(&seed)), private)
+            }
+        };
+        let key = Key {
+            kid: kid(role),
+            material,
+        };
+        let Value::Object(mut jwk) = key.jwk().to_json_value() else {
+            unreachable!("a JWK is an object")
+        };
+        edit(&mut jwk, &key.material);
+        if role == "private" {
+            jwk.extend(private);
+        }
+        keys.push(Value::Object(jwk));
+        unusable.push((why, key));
+    }
+    let fresh = Key {
+        kid: kid("fresh"),
+        material: match ks.scheme {
+            Scheme::Jwt => Material::Rsa(RsaSigningKey::generate(RSA_BITS)?),
+            _ => Material::Ed25519(SigningKey::generate()?),
+        },
+    };
+    keys.push(fresh.jwk().to_json_value());
+    Ok(HostileSet {
+        fresh,
+        malformed,
+        unusable,
+        document: serde_json::json!({ "keys": keys }).to_string(),
+    })
+}
+
+/// A fresh RSA key and its private members as JWK members (`d`, `p`, `q`, `dp`, `dq`).
+fn rsa_with_private_members() -> Result<(RsaSigningKey, Map<String, Value>), KeySetError> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use rsa::pkcs8::{EncodePrivateKey as _, LineEnding};
+    use rsa::traits::PrivateKeyParts as _;
+    let key = rsa::PrivateKey::new(&mut getrandom::SysRng, RSA_BITS)
+        .map_err(|_| KeyError::RandomUnavailable)?;
+    let b64 = |bytes: &[u8]| Value::from(URL_SAFE_NO_PAD.encode(bytes));
+    let mut private = Map::new();
+    private.insert("d".into(), b64(&key.d().to_be_bytes_trimmed_vartime()));
+    for (name, prime) in ["p", "q"].into_iter().zip(key.primes()) {
+        private.insert(
+            name.into(),
+            b64(&prime.as_ref().to_be_bytes_trimmed_vartime()),
+        );
+    }
+    for (name, value) in [("dp", key.dp()), ("dq", key.dq())] {
+        if let Some(value) = value {
+            private.insert(name.into(), b64(&value.to_be_bytes_trimmed_vartime()));
+        }
+    }
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|_| KeyError::InvalidPem)?;
+    Ok((RsaSigningKey::from_pem(&pem)?, private))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A key set of `keys`, in order.

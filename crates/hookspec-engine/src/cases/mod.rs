@@ -154,6 +154,8 @@ pub type Interaction = for<'a> fn(&'a dyn Session) -> BoxFuture<'a, Judgement>;
 /// What the runner gives a case: the endpoint, the observer, the keys, the clock. One
 /// session per case; everything sent through it is logged under the case's id.
 pub trait Session: Send + Sync {
+    /// The id of the case this session runs.
+    fn case(&self) -> &'static str;
     /// The run's keys (and, for the key-set schemes, hookspec's published key set, which
     /// a case may change with [`keyset::KeySet::publish`]).
     fn keys(&self) -> &Keys;
@@ -502,6 +504,9 @@ pub struct Sent {
     pub expect: Option<Expect>,
     /// When it was sent, in Unix seconds.
     pub at: u64,
+    /// Its position in sending order (0 for the run's first delivery). The log itself is in
+    /// the order the answers came back, which differs while cases run concurrently.
+    pub order: u64,
 }
 
 impl Sent {
@@ -725,8 +730,13 @@ pub fn catalogue() -> Vec<Case> {
     all
 }
 
+/// Cases of the seven Standard Webhooks families that are written for every scheme: they
+/// sign only through [`Ctx::valid_body`], in the run's scheme.
+pub const ANY_SCHEME: [&str; 1] = ["body/unknown-event-type"];
+
 /// Whether `case` applies to an endpoint of `scheme`. The seven Standard Webhooks families
-/// are written for `v1` secrets; under another scheme only their run-wide audits apply.
+/// are written for `v1` secrets; under another scheme only their run-wide audits and the
+/// cases of [`ANY_SCHEME`] apply.
 /// `v1a` applies wherever an Ed25519 key signs (`v1` with `--signing-key`, `v1a`,
 /// `v1a-jwks`); `jwks` to the key-set schemes (some of its cases to one of them, see
 /// [`jwks::applies`]); `jwt` to `jwt`.
@@ -735,7 +745,7 @@ pub fn applies(case: &Case, scheme: Scheme) -> bool {
         "v1a" => matches!(scheme, Scheme::V1 | Scheme::V1a | Scheme::V1aJwks),
         "jwks" => jwks::applies(case.id, scheme),
         "jwt" => scheme == Scheme::Jwt,
-        _ => scheme == Scheme::V1 || case.phase() == Phase::Last,
+        _ => scheme == Scheme::V1 || case.phase() == Phase::Last || ANY_SCHEME.contains(&case.id),
     }
 }
 
@@ -944,20 +954,31 @@ mod tests {
             f
         };
         assert_eq!(families(Scheme::V1), &FAMILIES[..8]);
-        assert_eq!(families(Scheme::V1a), ["duplicate", "response", "v1a"]);
+        assert_eq!(
+            families(Scheme::V1a),
+            ["body", "duplicate", "response", "v1a"]
+        );
         assert_eq!(
             families(Scheme::V1aJwks),
-            ["duplicate", "response", "v1a", "jwks"]
+            ["body", "duplicate", "response", "v1a", "jwks"]
         );
         assert_eq!(
             families(Scheme::Jwt),
-            ["duplicate", "response", "jwks", "jwt"]
+            ["body", "duplicate", "response", "jwks", "jwt"]
         );
-        // Under the other schemes, only the run-wide audits of the v1 families remain.
+        // Under the other schemes, only the run-wide audits of the v1 families remain, and
+        // the cases written for every scheme.
         for case in catalogue_for(Scheme::Jwt) {
-            if ["duplicate", "response"].contains(&case.family()) {
-                assert_eq!(case.phase(), Phase::Last, "{}", case.id);
+            if FAMILIES[..7].contains(&case.family()) {
+                assert!(
+                    case.phase() == Phase::Last || ANY_SCHEME.contains(&case.id),
+                    "{}",
+                    case.id
+                );
             }
+        }
+        for id in ANY_SCHEME {
+            assert!(catalogue().iter().any(|c| c.id == id), "{id}");
         }
     }
 }

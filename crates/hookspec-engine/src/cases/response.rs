@@ -1,13 +1,16 @@
 //! `response`: what the endpoint answers. A delivery that must be rejected should get 400,
 //! 401 or 403: a 5xx tells the sender to retry the forgery (and pages someone about an
 //! outage), 410 tells it to disable the endpoint, and a 2xx accepts it. Valid deliveries
-//! are acknowledged quickly (senders time out after 15 to 30 s).
+//! are acknowledged quickly (senders time out after 15 to 30 s). After every hostile case,
+//! the endpoint still accepts a fresh valid delivery (`response/stays-up`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::judge::{is_reject_status, sender_reading};
-use super::{Answer, Case, Expect, Judgement, Kind, Need, Outcome, Phase, Sent, each, probe};
+use super::{
+    Answer, Case, Expect, Judgement, Kind, Need, Outcome, Phase, Sent, Session, each, probe,
+};
 use crate::report::{BugClass, Level, Observed};
 use hookspec::WEBHOOK_ID;
 use hookspec::WEBHOOK_SIGNATURE;
@@ -130,7 +133,170 @@ pub fn cases() -> Vec<Case> {
                 phase: Phase::Last,
             },
         },
+        Case {
+            id: STAYS_UP,
+            title: "After every other case, a fresh valid delivery is still accepted",
+            level: Must,
+            rule: "A hostile delivery must not take the endpoint down or poison it (@octokit/webhooks CVE-2023-50728: a malformed signature crashed the process); when it does, the run log names the first case after which it stopped answering or refusing valid deliveries",
+            bug_class: MalformedInput,
+            need: Need::Nothing,
+            kind: Kind::Interactive {
+                run: |session| Box::pin(stays_up(session)),
+                expected: "a fresh valid delivery sent after every other case of the run is accepted",
+                phase: Phase::Last,
+            },
+        },
     ]
+}
+
+/// The id of the liveness case.
+pub const STAYS_UP: &str = "response/stays-up";
+
+/// `response/stays-up`: one fresh valid delivery after every other case, judged with the
+/// run log.
+async fn stays_up(session: &dyn Session) -> Judgement {
+    let mut cx = session.plan();
+    let fresh = probe("fresh valid delivery", cx.valid());
+    session.send(&fresh, Some(Expect::Accept)).await;
+    judge_stays_up(&session.log(), session.case())
+}
+
+/// Judges `response/stays-up` over the run log, whose last delivery of `case` is the fresh
+/// one. When it was not accepted, the log (in sending order) names the first case after
+/// which the endpoint failed: the case of the first delivery of the trailing run that got
+/// no answer (it stopped answering), or of the first delivery sent after the last one it
+/// accepted (it started to refuse valid deliveries).
+pub fn judge_stays_up(log: &[Sent], case: &str) -> Judgement {
+    let mut log: Vec<&Sent> = log.iter().collect();
+    log.sort_by_key(|s| s.order);
+    let Some(last) = log.iter().rposition(|s| s.case == case) else {
+        return Judgement::unsupported("the fresh delivery was not sent");
+    };
+    let log = &log[..=last];
+    let fresh = log[last];
+    let earlier = &log[..last];
+    if fresh.answer.is_success() {
+        let hostile = earlier
+            .iter()
+            .filter(|s| s.expect.is_some_and(Expect::is_reject))
+            .count();
+        return Judgement::new(
+            Outcome::Pass,
+            format!(
+                "a fresh valid delivery sent after the run's {} other deliveries ({hostile} of them to be rejected) was accepted ({})",
+                earlier.len(),
+                fresh.answer.short()
+            ),
+            fresh.answer.observed(),
+        );
+    }
+    let Some(last_ok) = earlier.iter().rposition(|s| s.answer.is_success()) else {
+        return Judgement::new(
+            Outcome::Unsupported,
+            format!(
+                "the fresh valid delivery was refused ({}), but no delivery of this run was accepted at all, so there is no point at which the endpoint still worked (see the run's notes)",
+                fresh.answer.short()
+            ),
+            fresh.answer.observed(),
+        );
+    };
+    let since = &log[last_ok + 1..];
+    let cases = sending_order(&since[..since.len() - 1]);
+    let (message, decisive) = if matches!(fresh.answer, Answer::NoAnswer(_)) {
+        let dead = went_down(log);
+        let first = log[dead];
+        let answered = match dead {
+            0 => String::new(),
+            n => format!(
+                "; the last delivery answered before it was of {}",
+                log[n - 1].case
+            ),
+        };
+        (
+            format!(
+                "the endpoint stopped answering during {}: its delivery {}got {}, and so did the deliveries sent after it ({} more, the fresh valid one at the end included, but for those of cases still being served){answered}; with cases running at once, the delivery that stopped it may be of one of the next cases. Cases in sending order since then: {}",
+                first.case,
+                labelled(first),
+                first.answer.short(),
+                log[dead + 1..]
+                    .iter()
+                    .filter(|s| matches!(s.answer, Answer::NoAnswer(_)))
+                    .count(),
+                sending_order(&log[dead..last]),
+            ),
+            first,
+        )
+    } else {
+        let refused = since
+            .iter()
+            .find(|s| s.expect == Some(Expect::Accept))
+            .copied()
+            .unwrap_or(fresh);
+        (
+            format!(
+                "the endpoint refuses valid deliveries since {}: the last delivery accepted was of {}, the first one sent after it was of {}, the first valid one refused was of {} ({}), and none was accepted since, the fresh one at the end included ({}). Cases in sending order since the last accepted delivery: {cases}",
+                since[0].case,
+                log[last_ok].case,
+                since[0].case,
+                refused.case,
+                refused.answer.short(),
+                fresh.answer.short(),
+            ),
+            refused,
+        )
+    };
+    Judgement::new(Outcome::Breach, message, fresh.answer.observed())
+        .with_delivery(&decisive.probe.delivery)
+}
+
+/// Where an endpoint that no longer answers went down, in a log in sending order whose last
+/// delivery got no answer: the earliest delivery without an answer from which on at least
+/// four in five deliveries got none. Deliveries of cases running at the same time may still
+/// have been answered just after it (they were being served when it went down), and an
+/// unanswered delivery long before it (a timeout) does not count.
+fn went_down(log: &[&Sent]) -> usize {
+    let mut silent_after = 0usize;
+    let mut answered_after = 0usize;
+    let mut start = log.len() - 1;
+    for (i, s) in log.iter().enumerate().rev() {
+        if matches!(s.answer, Answer::NoAnswer(_)) {
+            silent_after += 1;
+            if answered_after * 4 <= silent_after {
+                start = i;
+            }
+        } else {
+            answered_after += 1;
+        }
+    }
+    start
+}
+
+/// `label ` of a logged delivery, quoted, or nothing for an unlabelled one.
+fn labelled(sent: &Sent) -> String {
+    if sent.probe.label.is_empty() {
+        String::new()
+    } else {
+        format!("({}) ", sent.probe.label)
+    }
+}
+
+/// The distinct cases of `log` in order of first appearance, at most six named.
+fn sending_order(log: &[&Sent]) -> String {
+    if log.is_empty() {
+        return "none".into();
+    }
+    let mut cases: Vec<&str> = Vec::new();
+    for s in log {
+        if !cases.contains(&s.case) {
+            cases.push(s.case);
+        }
+    }
+    let shown = cases.len().min(6);
+    let mut text = cases[..shown].join(", ");
+    if cases.len() > shown {
+        text.push_str(&format!(" and {} more", cases.len() - shown));
+    }
+    text
 }
 
 /// Judges `response/rejection-statuses` over every delivery that had to be rejected and was.
@@ -250,6 +416,7 @@ mod tests {
 
     fn sent(case: &'static str, code: Option<u16>, expect: Option<Expect>) -> Sent {
         Sent {
+            order: 0,
             case,
             probe: probe("", crate::delivery::Delivery::post("")),
             answer: match code {
@@ -284,6 +451,109 @@ mod tests {
         );
         bad.push(sent("a/w", None, Some(Expect::RejectStatus)));
         assert_eq!(judge_rejection_statuses(&bad).outcome, Outcome::NonStrict);
+    }
+
+    /// A log in sending order (each entry's `order` is its position).
+    fn ordered(entries: Vec<Sent>) -> Vec<Sent> {
+        entries
+            .into_iter()
+            .enumerate()
+            .map(|(n, mut s)| {
+                s.order = n as u64;
+                s
+            })
+            .collect()
+    }
+
+    #[test]
+    fn stays_up_names_where_the_endpoint_stopped_answering() {
+        use Expect::{Accept, Reject};
+        let mut log = ordered(vec![
+            sent("a/valid", Some(200), Some(Accept)),
+            sent("b/junk", Some(401), Some(Reject)),
+            sent("c/crash", None, Some(Reject)),
+            sent("d/valid", None, Some(Accept)),
+            sent(STAYS_UP, None, Some(Accept)),
+        ]);
+        let j = judge_stays_up(&log, STAYS_UP);
+        assert_eq!(j.outcome, Outcome::Breach);
+        assert!(
+            j.message
+                .starts_with("the endpoint stopped answering during c/crash")
+                && j.message.contains("2 more")
+                && j.message.contains("got no response (reset)")
+                && j.message
+                    .contains("the last delivery answered before it was of b/junk")
+                && j.message.ends_with("since then: c/crash, d/valid"),
+            "{}",
+            j.message
+        );
+        // A delivery of a case running at the same time, sent just after the one that
+        // stopped it, was still answered; an early timeout does not count.
+        let mut busy = ordered(vec![
+            sent("a/valid", Some(200), Some(Accept)),
+            sent("a/slow", None, Some(Accept)),
+            sent("a/valid", Some(200), Some(Accept)),
+            sent("c/crash", None, Some(Reject)),
+            sent("b/junk", Some(401), Some(Reject)),
+        ]);
+        for _ in 0..4 {
+            busy.push(sent("d/valid", None, Some(Accept)));
+        }
+        busy.push(sent(STAYS_UP, None, Some(Accept)));
+        let busy = judge_stays_up(&ordered(busy), STAYS_UP);
+        assert!(
+            busy.message
+                .starts_with("the endpoint stopped answering during c/crash")
+                && busy.message.contains("5 more")
+                && busy.message.contains("before it was of a/valid"),
+            "{}",
+            busy.message
+        );
+        // Answers arriving out of sending order do not change the verdict or the name.
+        log.swap(2, 3);
+        assert_eq!(judge_stays_up(&log, STAYS_UP).message, j.message);
+        // Accepted at the end: alive, whatever happened before.
+        let last = log.len() - 1;
+        log[last] = sent(STAYS_UP, Some(200), Some(Accept));
+        log[last].order = last as u64;
+        assert_eq!(judge_stays_up(&log, STAYS_UP).outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn stays_up_names_the_first_case_after_the_last_accepted_delivery() {
+        use Expect::{Accept, Reject};
+        let log = ordered(vec![
+            sent("a/valid", Some(200), Some(Accept)),
+            sent("b/valid", Some(200), Some(Accept)),
+            sent("c/poison", Some(401), Some(Reject)),
+            sent("d/junk", Some(401), Some(Reject)),
+            sent("e/valid", Some(401), Some(Accept)),
+            sent("f/valid", Some(401), Some(Accept)),
+            sent(STAYS_UP, Some(401), Some(Accept)),
+        ]);
+        let j = judge_stays_up(&log, STAYS_UP);
+        assert_eq!(j.outcome, Outcome::Breach);
+        assert!(
+            j.message
+                .starts_with("the endpoint refuses valid deliveries since c/poison")
+                && j.message
+                    .contains("the last delivery accepted was of b/valid")
+                && j.message
+                    .contains("the first valid one refused was of e/valid")
+                && j.message.ends_with("c/poison, d/junk, e/valid, f/valid"),
+            "{}",
+            j.message
+        );
+        // Nothing ever accepted: a configuration problem, not a liveness one.
+        let never = ordered(vec![
+            sent("a/valid", Some(401), Some(Accept)),
+            sent(STAYS_UP, Some(401), Some(Accept)),
+        ]);
+        assert_eq!(
+            judge_stays_up(&never, STAYS_UP).outcome,
+            Outcome::Unsupported
+        );
     }
 
     #[test]

@@ -43,6 +43,37 @@ pub fn cases() -> Vec<Case> {
             },
         ),
         each(
+            "signature/empty-key",
+            Must,
+            AuthBypass,
+            Reject,
+            "A v1 signature keyed with an empty secret is rejected",
+            "R8: only the endpoint's own secret verifies; an unset secret variable read as \"\" must not become a trusted HMAC key (standard-webhooks #286, ruby-jwt CVE-2026-45363)",
+            |cx| vec![keyed_with(cx, b"").into()],
+        ),
+        each(
+            "signature/secret-text-as-key",
+            Must,
+            KeyConfusion,
+            Reject,
+            "A v1 signature keyed with the secret's text (`whsec_…`, or its base64 undecoded) is rejected",
+            "R8: the HMAC key is the base64-decoded bytes after `whsec_`; an endpoint that also keys with the text verifies signatures its sender never makes, and trusts its secret in two forms",
+            |cx| {
+                let whsec = cx.secret().to_whsec();
+                let bare = whsec.trim_start_matches("whsec_").to_string();
+                vec![
+                    probe(
+                        "keyed with the whsec_ text",
+                        keyed_with(cx, whsec.as_bytes()),
+                    ),
+                    probe(
+                        "keyed with the base64 text, undecoded",
+                        keyed_with(cx, bare.as_bytes()),
+                    ),
+                ]
+            },
+        ),
+        each(
             "signature/empty-tag",
             Must,
             AuthBypass,
@@ -336,6 +367,16 @@ pub fn cases() -> Vec<Case> {
 /// HMAC-SHA256 of arbitrary content with `secret` (for wrongly built signed content).
 fn hmac_sha256(secret: &hookspec::Secret, content: &[u8]) -> [u8; 32] {
     super::hmac_tag(secret.as_bytes(), content)
+}
+
+/// A fresh delivery whose only entry is a `v1` HMAC of `id.timestamp.body` under `key`
+/// (any bytes, an empty key included).
+pub(crate) fn keyed_with(cx: &mut Ctx, key: &[u8]) -> Delivery {
+    let d = cx.valid();
+    let (id, ts) = id_ts(&d);
+    let content = hookspec::internal::signed_content(id.as_bytes(), ts.as_bytes(), &d.body);
+    let entry = format!("v1,{}", STANDARD.encode(super::hmac_tag(key, &content)));
+    d.set(hookspec::WEBHOOK_SIGNATURE, entry)
 }
 
 /// The id and timestamp of a delivery, as text.

@@ -38,8 +38,10 @@ use crate::serve::{RunningServer, ServeConfig, spawn_embedded};
 pub const EMBEDDED_AUDIENCE: &str = "https://hookspec.invalid/embedded-receiver";
 /// The issuer the embedded receiver requires when none is given.
 pub const EMBEDDED_ISSUER: &str = "https://hookspec.invalid/issuer";
-/// How long the key rotation cases wait for an endpoint to refetch the key set by default.
-pub const DEFAULT_REFETCH_WAIT: Duration = Duration::from_secs(65);
+/// How long the key rotation cases wait for an endpoint to refetch the key set by default:
+/// derived from the `Cache-Control: max-age` hookspec's key server sends (0 s), see
+/// [`crate::cases::keyset::refetch_wait_for`].
+pub const DEFAULT_REFETCH_WAIT: Duration = crate::cases::keyset::DEFAULT_REFETCH_WAIT;
 /// The embedded receiver refetches at most once a second, so its rotation cases never
 /// need more than this.
 const EMBEDDED_REFETCH_WAIT: Duration = Duration::from_secs(15);
@@ -63,7 +65,7 @@ pub struct Check {
     jwt_audience: Option<String>,
     jwt_issuer: Option<String>,
     jwt_body_binding: bool,
-    refetch_wait: Duration,
+    refetch_wait: Option<Duration>,
 }
 
 impl Check {
@@ -95,7 +97,7 @@ impl Check {
             jwt_audience: None,
             jwt_issuer: None,
             jwt_body_binding: false,
-            refetch_wait: DEFAULT_REFETCH_WAIT,
+            refetch_wait: None,
         }
     }
 
@@ -208,10 +210,11 @@ impl Check {
         self
     }
 
-    /// How long the key rotation cases wait for a refetch (default
-    /// [`DEFAULT_REFETCH_WAIT`]).
+    /// How long the key rotation cases wait for a refetch (default: derived from the
+    /// `max-age` hookspec's key server sends, [`DEFAULT_REFETCH_WAIT`]). Once one case has
+    /// waited that long without the endpoint fetching the set, later cases do not wait again.
     pub fn refetch_wait(mut self, wait: Duration) -> Self {
-        self.refetch_wait = wait;
+        self.refetch_wait = Some(wait);
         self
     }
 
@@ -322,7 +325,9 @@ impl Check {
             body_binding: self.jwt_body_binding,
         };
         let mut key_set = KeySet::start(self.scheme, &super::run_tag(), addr, settings).await?;
-        key_set.refetch_wait = self.refetch_wait;
+        if let Some(wait) = self.refetch_wait {
+            key_set.refetch_wait = wait;
+        }
         Ok(key_set)
     }
 
@@ -364,7 +369,7 @@ impl Check {
                     .issuer
                     .get_or_insert_with(|| EMBEDDED_ISSUER.to_string());
                 key_set.retry_every = Duration::from_millis(250);
-                key_set.refetch_wait = self.refetch_wait.min(EMBEDDED_REFETCH_WAIT);
+                key_set.refetch_wait = key_set.refetch_wait.min(EMBEDDED_REFETCH_WAIT);
                 let policy = CachePolicy::default().min_refetch_interval(Duration::from_secs(1));
                 let mut verifier = JwksVerifier::new()
                     .only(self.scheme)

@@ -2,6 +2,7 @@
 //! clock), lets the case run its own logic, and turns its judgement into a report entry
 //! with evidence. The runner knows phases, not families: it never looks inside a case.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,8 @@ pub(super) struct Runner {
     tag: String,
     timeout: Duration,
     log: Mutex<Vec<Sent>>,
+    /// Deliveries started so far (each one's [`Sent::order`]).
+    sending: AtomicU64,
     notes: Mutex<Vec<String>>,
 }
 
@@ -52,6 +55,7 @@ impl Runner {
             tag: super::run_tag(),
             timeout: config.timeout,
             log: Mutex::new(Vec::new()),
+            sending: AtomicU64::new(0),
             notes: Mutex::new(Vec::new()),
         });
         if let Some(observer) = &runner.observer {
@@ -271,6 +275,7 @@ impl Runner {
     /// Sends one delivery and logs it.
     async fn send(&self, case: &'static str, probe: &Probe, expect: Option<Expect>) -> Answer {
         let at = hookspec::internal::unix_now();
+        let order = self.sending.fetch_add(1, Ordering::SeqCst);
         let answer = self.target.send(&probe.delivery, self.timeout).await;
         self.log.lock().expect("log lock").push(Sent {
             case,
@@ -278,6 +283,7 @@ impl Runner {
             answer: answer.clone(),
             expect,
             at,
+            order,
         });
         answer
     }
@@ -285,18 +291,20 @@ impl Runner {
     /// Sends `copies` identical copies of a delivery at once and logs them.
     async fn burst(&self, case: &'static str, probe: &Probe, copies: usize) -> Vec<Answer> {
         let at = hookspec::internal::unix_now();
+        let first = self.sending.fetch_add(copies as u64, Ordering::SeqCst);
         let answers = self
             .target
             .burst(&probe.delivery, copies, self.timeout)
             .await;
         let mut log = self.log.lock().expect("log lock");
-        for answer in &answers {
+        for (n, answer) in answers.iter().enumerate() {
             log.push(Sent {
                 case,
                 probe: probe.clone(),
                 answer: answer.clone(),
                 expect: None,
                 at,
+                order: first + n as u64,
             });
         }
         answers
@@ -310,6 +318,10 @@ struct CaseSession<'r> {
 }
 
 impl Session for CaseSession<'_> {
+    fn case(&self) -> &'static str {
+        self.case
+    }
+
     fn keys(&self) -> &Keys {
         &self.runner.keys
     }

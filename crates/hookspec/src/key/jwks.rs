@@ -436,6 +436,8 @@ mod tests {
             {"kty": "OKP", "crv": "Ed25519"},
             {"kty": "OKP", "crv": "Ed25519", "x": format!("{x}=")},
             {"kty": "OKP", "crv": "Ed25519", "x": x, "d": x},
+            {"kty": "RSA", "n": "AQAB", "e": "AQAB", "p": "AQAB", "q": "AQAB"},
+            {"kty": "RSA", "n": "AQAB", "e": "AQAB", "qi": "AQAB"},
             {"kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode([0u8; 32])},
             {"kty": "RSA", "n": "AQAB", "e": "AQAB", "alg": "PS256"},
             {"kty": "RSA", "n": "AQAB", "e": "AQAB"},
@@ -457,6 +459,8 @@ mod tests {
                 "jwk_missing_member",
                 "jwk_invalid_member",
                 "jwk_private_key",
+                "jwk_private_key",
+                "jwk_private_key",
                 "jwk_invalid_key",
                 "jwk_unsupported_alg",
                 "jwk_invalid_key",
@@ -468,7 +472,7 @@ mod tests {
         assert_eq!(set.skipped()[0].kid.as_deref(), Some("ec"));
         assert_eq!(set.skipped()[0].kty.as_deref(), Some("EC"));
         assert_eq!(
-            set.skipped()[10].reason,
+            set.skipped()[12].reason,
             SkipReason::InvalidKey(KeyError::RsaKeyTooSmall { bits: 17 })
         );
         assert_eq!(set.keys().len(), 1);

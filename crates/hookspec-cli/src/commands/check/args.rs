@@ -128,9 +128,11 @@ pub struct SchemeArgs {
     /// body_sha256, and a token replayed with another body must be rejected.
     #[arg(long)]
     pub jwt_body_binding: bool,
-    /// How long the key rotation cases wait for the endpoint to refetch the key set.
-    #[arg(long, default_value = "65s", value_parser = parse_duration, value_name = "DURATION")]
-    pub jwks_refetch_wait: Duration,
+    /// How long the key rotation cases wait for the endpoint to refetch the key set
+    /// [default: 65s, the max-age hookspec's key server sends (0 s) plus 65 s]. Once one
+    /// case has waited that long without a fetch, the others do not wait again.
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub jwks_refetch_wait: Option<Duration>,
 }
 
 impl Args {
@@ -147,8 +149,10 @@ impl Args {
             .strict(self.strict)
             .timeout(self.timeout)
             .concurrency(self.concurrency)
-            .refetch_wait(g.jwks_refetch_wait)
             .jwt_body_binding(g.jwt_body_binding);
+        if let Some(wait) = g.jwks_refetch_wait {
+            check = check.refetch_wait(wait);
+        }
         if let Some(issuer) = &g.jwt_issuer {
             check = check.jwt_issuer(issuer.clone());
         }

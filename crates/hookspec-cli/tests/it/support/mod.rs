@@ -9,6 +9,7 @@ pub mod gemini_receivers;
 pub mod http;
 pub mod in_process;
 pub mod json;
+pub mod official_receivers;
 pub mod process;
 pub mod receivers;
 pub mod reports;

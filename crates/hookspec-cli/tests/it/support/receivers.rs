@@ -9,6 +9,7 @@
 //! built as a fallback after the reference verifier refused (so genuine deliveries still
 //! pass and the flaw is the only difference).
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -25,7 +26,8 @@ use hookspec_engine::serve::status_for;
 
 use super::json::reserialize;
 use super::server::{
-    FlawedReceiver, Receiving, Refusal, answer, header_id, spawn_receiver, webhook_headers,
+    FlawedReceiver, Receiving, Refusal, answer, header_id, spawn_receiver, unknown_gemini_event,
+    webhook_headers,
 };
 
 /// The window between "check" and "insert" of [`Flaw::RacyDedup`]: long enough that
@@ -60,11 +62,24 @@ pub enum Flaw {
     ServerErrorOnMalformedSignature,
     /// Accepts a delivery that has no signature header at all.
     MissingSignatureAccepted,
+    /// Also trusts an empty HMAC key beside its secrets (an unset secret variable read as
+    /// `""`, added to the list of trusted keys).
+    EmptySecretTrusted,
+    /// Also keys the HMAC with each secret's text, undecoded: the whole `whsec_…` string,
+    /// and the base64 after the prefix.
+    SecretTextAsKey,
+    /// Dispatches Gemini events on the SDK's seven types and answers 400 to a verified event
+    /// of any other type (bodies not in Gemini's envelope pass).
+    RejectsUnknownEventType,
+    /// Dies on a `v1` entry whose tag does not decode to 32 bytes (its comparison throws,
+    /// as @octokit/webhooks' did in CVE-2023-50728): that delivery gets no answer, and the
+    /// port is closed from then on.
+    CrashesOnMalformedSignature,
 }
 
 impl Flaw {
     /// Every flaw.
-    pub const ALL: [Flaw; 11] = [
+    pub const ALL: [Flaw; 15] = [
         Flaw::NoTimestampCheck,
         Flaw::FutureUnchecked,
         Flaw::FirstEntryOnly,
@@ -76,6 +91,10 @@ impl Flaw {
         Flaw::ProcessBeforeVerify,
         Flaw::ServerErrorOnMalformedSignature,
         Flaw::MissingSignatureAccepted,
+        Flaw::EmptySecretTrusted,
+        Flaw::SecretTextAsKey,
+        Flaw::RejectsUnknownEventType,
+        Flaw::CrashesOnMalformedSignature,
     ];
 
     /// The case family expected to catch the flaw.
@@ -83,10 +102,13 @@ impl Flaw {
         match self {
             Flaw::NoTimestampCheck | Flaw::FutureUnchecked => "timestamp",
             Flaw::FirstEntryOnly => "rotation",
-            Flaw::PrefixComparison | Flaw::BodyOnlyHmac => "signature",
-            Flaw::ReserializedJson => "body",
+            Flaw::PrefixComparison
+            | Flaw::BodyOnlyHmac
+            | Flaw::EmptySecretTrusted
+            | Flaw::SecretTextAsKey => "signature",
+            Flaw::ReserializedJson | Flaw::RejectsUnknownEventType => "body",
             Flaw::NoDedup | Flaw::RacyDedup | Flaw::ProcessBeforeVerify => "duplicate",
-            Flaw::ServerErrorOnMalformedSignature => "response",
+            Flaw::ServerErrorOnMalformedSignature | Flaw::CrashesOnMalformedSignature => "response",
             Flaw::MissingSignatureAccepted => "headers",
         }
     }
@@ -98,18 +120,35 @@ pub async fn spawn_flawed(flaw: Flaw, secrets: &[Secret]) -> FlawedReceiver {
     let verifier = secrets
         .iter()
         .fold(Verifier::new(), |v, s| v.with_secret(s.clone()));
+    let process = Arc::new(OnceLock::new());
     let state = Flawed {
         flaw,
         secrets: secrets.to_vec(),
         verifier,
+        process: process.clone(),
     };
-    spawn_receiver(state, deliver).await
+    let receiver = spawn_receiver(state, deliver).await;
+    let _ = process.set(receiver.abort_handle());
+    receiver
 }
 
 struct Flawed {
     flaw: Flaw,
     secrets: Vec<Secret>,
     verifier: Verifier,
+    /// Stops the whole server ([`Flaw::CrashesOnMalformedSignature`]).
+    process: Arc<OnceLock<tokio::task::AbortHandle>>,
+}
+
+/// Whether any `v1` entry of these `webhook-signature` values has a tag that does not decode
+/// to 32 bytes (what [`Flaw::CrashesOnMalformedSignature`] dies on).
+pub fn malformed_v1_tag<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> bool {
+    values.into_iter().any(|value| {
+        value
+            .split(|&b| b == b' ')
+            .filter_map(|entry| entry.strip_prefix(b"v1,"))
+            .any(|tag| !STANDARD.decode(tag).is_ok_and(|bytes| bytes.len() == 32))
+    })
 }
 
 fn refuse(error: &VerifyError) -> Refusal {
@@ -118,6 +157,21 @@ fn refuse(error: &VerifyError) -> Refusal {
 
 async fn deliver(State(state): Receiving<Flawed>, headers: HeaderMap, body: Bytes) -> Response {
     let now = hookspec::internal::unix_now();
+    if state.flaw == Flaw::CrashesOnMalformedSignature
+        && malformed_v1_tag(
+            headers
+                .get_all(hookspec::WEBHOOK_SIGNATURE)
+                .iter()
+                .map(|v| v.as_bytes()),
+        )
+    {
+        // The process dies: the listener closes, and this connection is dropped unanswered
+        // (an unwinding handler; `resume_unwind` skips the panic hook, so nothing is printed).
+        if let Some(process) = state.process.get() {
+            process.abort();
+        }
+        std::panic::resume_unwind(Box::new("crashed on a malformed signature"));
+    }
     if state.flaw == Flaw::ProcessBeforeVerify {
         // Act first, verify second; all under one lock, so acting early is the only flaw.
         let mut store = state.store.lock().unwrap();
@@ -231,7 +285,22 @@ impl Flawed {
                 }
                 reference()
             }
-            Flaw::NoDedup | Flaw::RacyDedup | Flaw::ProcessBeforeVerify => reference(),
+            Flaw::EmptySecretTrusted | Flaw::SecretTextAsKey => match reference() {
+                Err(e) if signature_stage(&e) && self.extra_key_match(headers, body) => {
+                    return header_id(headers).ok_or_else(|| refuse(&e));
+                }
+                other => other,
+            },
+            Flaw::RejectsUnknownEventType => match reference() {
+                Ok(_) if unknown_gemini_event(body) => {
+                    return Err((StatusCode::BAD_REQUEST, "unknown_event_type"));
+                }
+                other => other,
+            },
+            Flaw::NoDedup
+            | Flaw::RacyDedup
+            | Flaw::ProcessBeforeVerify
+            | Flaw::CrashesOnMalformedSignature => reference(),
         };
         verified.map(|v| v.id).map_err(|e| refuse(&e))
     }
@@ -264,6 +333,38 @@ impl Flawed {
                     given[..overlap] == e.as_bytes()[..overlap]
                 })
             })
+    }
+
+    /// The flawed keys: a `v1` entry equal to the HMAC of `id.timestamp.body` under an empty
+    /// key ([`Flaw::EmptySecretTrusted`]) or under a secret's text ([`Flaw::SecretTextAsKey`]).
+    fn extra_key_match(&self, headers: &HeaderMap, body: &[u8]) -> bool {
+        let Some((id, ts, signatures)) = webhook_headers(headers) else {
+            return false;
+        };
+        let keys: Vec<Vec<u8>> = match self.flaw {
+            Flaw::EmptySecretTrusted => vec![Vec::new()],
+            _ => self
+                .secrets
+                .iter()
+                .flat_map(|s| {
+                    let whsec = s.to_whsec();
+                    let bare = whsec.trim_start_matches("whsec_").as_bytes().to_vec();
+                    [whsec.into_bytes(), bare]
+                })
+                .collect(),
+        };
+        let content = hookspec::internal::signed_content(id.as_bytes(), ts.as_bytes(), body);
+        let tags: Vec<[u8; 32]> = keys
+            .iter()
+            .map(|key| {
+                let mut mac =
+                    hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
+                mac.update(&content);
+                mac.finalize().into_bytes().into()
+            })
+            .collect();
+        hookspec::internal::signature_entries(signatures.as_bytes())
+            .any(|entry| matches!(entry, SignatureEntry::V1(tag) if tags.contains(&tag)))
     }
 
     /// The flawed scheme: a `v1` entry equal to HMAC-SHA256(secret, body).

@@ -174,22 +174,83 @@ async fn expose(flaw: Flaw) {
             );
             (probe(&bad, &h, BODY).await, probe(&good, &h, BODY).await)
         }
+        Flaw::EmptySecretTrusted => {
+            let h = keyed_with(b"", "msg_empty_key");
+            (probe(&bad, &h, BODY).await, probe(&good, &h, BODY).await)
+        }
+        Flaw::SecretTextAsKey => {
+            let whsec = secret.to_whsec();
+            let bare = keyed_with(&whsec.as_bytes()[6..], "msg_bare_text");
+            assert_eq!(probe(&bad, &bare, BODY).await, (200, 1), "the base64 text");
+            assert_eq!(probe(&good, &bare, BODY).await, (401, 0));
+            let h = keyed_with(whsec.as_bytes(), "msg_whsec_text");
+            (probe(&bad, &h, BODY).await, probe(&good, &h, BODY).await)
+        }
+        Flaw::CrashesOnMalformedSignature => {
+            let h = with_header(
+                signed(&secret, "msg_crash", now(), BODY),
+                "webhook-signature",
+                Some("v1,AAAA"),
+            );
+            assert_eq!(probe(&good, &h, BODY).await, (401, 0));
+            assert_eq!(probe(&good, &ordinary, BODY).await, (200, 1), "still up");
+            // The flawed receiver dies on it: no answer, and none to anything after it.
+            assert!(try_post(&bad.base, &h).await.is_err(), "answered");
+            let next = signed(&secret, "msg_after", now(), BODY);
+            assert!(try_post(&bad.base, &next).await.is_err(), "still up");
+            return;
+        }
+        Flaw::RejectsUnknownEventType => {
+            use hookspec_engine::gemini::Event;
+            let known = Event::BatchSucceeded.body("b1", now());
+            let h = signed(&secret, "msg_known_type", now(), &known);
+            assert_eq!(probe(&bad, &h, &known).await, (200, 1), "a known type");
+            let cancelled = Event::BatchCancelled.body("b2", now());
+            let h = signed(&secret, "msg_cancelled", now(), &cancelled);
+            (
+                probe(&bad, &h, &cancelled).await,
+                probe(&good, &h, &cancelled).await,
+            )
+        }
     };
     let expected_bad = match flaw {
         Flaw::NoDedup => (200, 2),
         Flaw::ProcessBeforeVerify => (401, 1),
         Flaw::ReserializedJson | Flaw::FirstEntryOnly => (401, 0),
+        Flaw::RejectsUnknownEventType => (400, 0),
         Flaw::ServerErrorOnMalformedSignature => (500, 0),
         _ => (200, 1),
     };
     let expected_good = match flaw {
         Flaw::NoDedup => (200, 1),
-        Flaw::ReserializedJson | Flaw::FirstEntryOnly => (200, 1),
+        Flaw::ReserializedJson | Flaw::FirstEntryOnly | Flaw::RejectsUnknownEventType => (200, 1),
         Flaw::MissingSignatureAccepted => (400, 0),
         _ => (401, 0),
     };
     assert_eq!(on_bad, expected_bad, "{flaw:?} on the flawed receiver");
     assert_eq!(on_good, expected_good, "{flaw:?} on the reference receiver");
+}
+
+/// POSTs [`BODY`] with `headers`; the status, or the transport error.
+async fn try_post(url: &str, headers: &[(String, String)]) -> Result<u16, reqwest::Error> {
+    let mut request = client().post(url).body(BODY.to_vec());
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    Ok(request.send().await?.status().as_u16())
+}
+
+/// Headers of a delivery of [`BODY`] as `id`, now, whose `v1` entry is keyed with `key`.
+fn keyed_with(key: &[u8], id: &str) -> Vec<(String, String)> {
+    let ts = now().to_string();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    mac.update(&hookspec::internal::signed_content(
+        id.as_bytes(),
+        ts.as_bytes(),
+        BODY,
+    ));
+    let tag = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    headers(id, &ts, &format!("v1,{tag}"))
 }
 
 /// A `v1` entry for `id` at the current time, and that time.
@@ -243,12 +304,16 @@ flaw_tests! {
     flawed_process_before_verify => ProcessBeforeVerify,
     flawed_server_error_on_malformed_signature => ServerErrorOnMalformedSignature,
     flawed_missing_signature_accepted => MissingSignatureAccepted,
+    flawed_empty_secret_trusted => EmptySecretTrusted,
+    flawed_secret_text_as_key => SecretTextAsKey,
+    flawed_rejects_unknown_event_type => RejectsUnknownEventType,
+    flawed_crashes_on_malformed_signature => CrashesOnMalformedSignature,
 }
 
 #[test]
 fn every_flaw_has_a_test_and_a_family() {
     // The macro above lists every flaw; this guards the list against a new variant.
-    assert_eq!(Flaw::ALL.len(), 11);
+    assert_eq!(Flaw::ALL.len(), 15);
     for flaw in Flaw::ALL {
         assert!(
             [

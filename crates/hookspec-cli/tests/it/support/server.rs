@@ -24,6 +24,14 @@ pub struct FlawedReceiver {
     task: tokio::task::JoinHandle<()>,
 }
 
+impl FlawedReceiver {
+    /// Stops the server from outside its handlers: the port closes, and connections that
+    /// are not being served yet are refused.
+    pub fn abort_handle(&self) -> tokio::task::AbortHandle {
+        self.task.abort_handle()
+    }
+}
+
 impl Drop for FlawedReceiver {
     fn drop(&mut self) {
         self.task.abort();
@@ -131,4 +139,20 @@ pub fn header_id(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(hookspec::WEBHOOK_ID)?;
     hookspec::internal::is_valid_id(value.as_bytes())
         .then(|| String::from_utf8_lossy(value.as_bytes()).into_owned())
+}
+
+/// Whether `body` is a Gemini event (a JSON object in the documented envelope, with a
+/// string `type` and a `version`) whose type is not one of the seven the SDKs know: what a
+/// receiver that dispatches on the SDK's list refuses.
+pub fn unknown_gemini_event(body: &[u8]) -> bool {
+    let Ok(serde_json::Value::Object(event)) = serde_json::from_slice(body) else {
+        return false;
+    };
+    let Some(kind) = event.get("type").and_then(serde_json::Value::as_str) else {
+        return false;
+    };
+    event.contains_key("version")
+        && !hookspec_engine::gemini::Event::ALL
+            .iter()
+            .any(|e| e.name() == kind)
 }
