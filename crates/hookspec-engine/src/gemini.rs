@@ -58,17 +58,19 @@ impl Event {
 
     /// Every type hookspec can send (`send --event`): [`Event::ALL`], then
     /// [`Event::DOCUMENTED_ONLY`].
-    pub const DOCUMENTED: [Event; 9] = [
-        Self::BatchSucceeded,
-        Self::BatchFailed,
-        Self::BatchExpired,
-        Self::InteractionRequiresAction,
-        Self::InteractionCompleted,
-        Self::InteractionFailed,
-        Self::VideoGenerated,
-        Self::BatchCancelled,
-        Self::InteractionCancelled,
-    ];
+    pub const DOCUMENTED: [Event; 9] = {
+        let mut all = [Self::BatchSucceeded; 9];
+        let mut i = 0;
+        while i < Self::ALL.len() {
+            all[i] = Self::ALL[i];
+            i += 1;
+        }
+        while i < all.len() {
+            all[i] = Self::DOCUMENTED_ONLY[i - Self::ALL.len()];
+            i += 1;
+        }
+        all
+    };
 
     /// The `type` string, e.g. `batch.succeeded`.
     pub fn name(self) -> &'static str {

@@ -543,6 +543,30 @@ mod flawed {
     }
 
     /// Delivers to both and returns (flawed status, flawed effect, reference status).
+    /// A key server publishing `rsa-a`, the reference receiver and a receiver with `flaw`,
+    /// both taking their keys from it.
+    async fn rsa_a_beside(
+        flaw: GeminiFlaw,
+    ) -> (
+        RunningJwksHost,
+        RunningServer,
+        crate::support::server::FlawedReceiver,
+    ) {
+        let host = jwks_host::spawn(loopback(), &rsa_set(&["rsa-a"]), 0)
+            .await
+            .unwrap();
+        let (reference, _) = receiver(&host, JwksVerifier::new().audience(AUD)).await;
+        let r = spawn_gemini_flawed(
+            flaw,
+            GeminiKeys::Jwks {
+                url: host.url(),
+                audience: AUD.into(),
+            },
+        )
+        .await;
+        (host, reference, r)
+    }
+
     async fn both(
         flawed: &str,
         flawed_observe: &str,
@@ -675,18 +699,7 @@ mod flawed {
 
     #[tokio::test]
     async fn the_never_refetching_receiver_misses_rotation_both_ways() {
-        let host = jwks_host::spawn(loopback(), &rsa_set(&["rsa-a"]), 0)
-            .await
-            .unwrap();
-        let (reference, _) = receiver(&host, JwksVerifier::new().audience(AUD)).await;
-        let r = spawn_gemini_flawed(
-            GeminiFlaw::NeverRefetches,
-            GeminiKeys::Jwks {
-                url: host.url(),
-                audience: AUD.into(),
-            },
-        )
-        .await;
+        let (host, reference, r) = rsa_a_beside(GeminiFlaw::NeverRefetches).await;
         let body = b"{}".to_vec();
         let a = JwtSigner::new(RSA_A.clone(), "rsa-a", AUD);
         let b = JwtSigner::new(RSA_B.clone(), "rsa-b", AUD);
@@ -734,18 +747,7 @@ mod flawed {
 
     #[tokio::test]
     async fn the_receiver_that_refuses_event_types_its_sdk_lacks() {
-        let host = jwks_host::spawn(loopback(), &rsa_set(&["rsa-a"]), 0)
-            .await
-            .unwrap();
-        let (reference, _) = receiver(&host, JwksVerifier::new().audience(AUD)).await;
-        let r = spawn_gemini_flawed(
-            GeminiFlaw::RejectsUnknownEventType,
-            GeminiKeys::Jwks {
-                url: host.url(),
-                audience: AUD.into(),
-            },
-        )
-        .await;
+        let (_host, reference, r) = rsa_a_beside(GeminiFlaw::RejectsUnknownEventType).await;
         let signer = JwtSigner::new(RSA_A.clone(), "rsa-a", AUD);
         let bodies = [
             (Event::InteractionCompleted.body("k", now()), (200, 1, 200)),
