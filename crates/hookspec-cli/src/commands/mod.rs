@@ -131,3 +131,18 @@ pub fn read_body(path: Option<&Path>) -> Result<Vec<u8>, Failure> {
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 500ms, 5s, 2m)"))
 }
+
+/// The shortest timeout or wait hookspec accepts: below it, no HTTP exchange or adapter
+/// answer can complete, and every case would report a false finding.
+pub const MIN_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Parses a timeout or a wait: a duration of at least [`MIN_TIMEOUT`].
+pub fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration < MIN_TIMEOUT {
+        return Err(format!(
+            "{text} is too short to wait for an answer: give at least 100ms"
+        ));
+    }
+    Ok(duration)
+}

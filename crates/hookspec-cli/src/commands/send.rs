@@ -11,7 +11,7 @@ use hookspec_engine::send::{
 use hookspec_engine::{exit, net};
 
 use super::keys::SigningKeys;
-use super::{Failure, Outcome, parse_duration, read_body};
+use super::{Failure, Outcome, parse_duration, parse_timeout, read_body};
 
 /// Arguments of `hookspec send`.
 #[derive(Debug, clap::Args)]
@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     backoff: Duration,
     /// Per-attempt timeout (the spec recommends 15 to 30 s).
-    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    #[arg(long, default_value = "15s", value_parser = parse_timeout)]
     timeout: Duration,
     /// The content-type header.
     #[arg(long, default_value = "application/json")]

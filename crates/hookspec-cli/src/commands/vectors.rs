@@ -15,7 +15,7 @@ use hookspec_engine::vectors::protocol::Request;
 use hookspec_engine::vectors::{VectorFile, corpus, reference};
 
 use super::report_args::ReportArgs;
-use super::{Failure, Outcome, parse_duration};
+use super::{Failure, Outcome, parse_timeout};
 
 /// Arguments of `hookspec vectors`.
 #[derive(Debug, clap::Args)]
@@ -66,7 +66,7 @@ struct CheckArgs {
     #[command(flatten)]
     reports: ReportArgs,
     /// How long the adapter may take to answer one vector.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = parse_timeout)]
     timeout: Duration,
     /// The implementation reads the system clock instead of the request's `now`:
     /// re-sign time-relative vectors at the current time before sending them.

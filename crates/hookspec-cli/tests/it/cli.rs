@@ -720,3 +720,42 @@ fn the_man_page_covers_every_subcommand() {
     }
     assert!(roff.contains("observe"), "flags are documented");
 }
+
+#[test]
+fn timeouts_too_short_to_wait_for_an_answer_are_usage_errors() {
+    for args in [
+        &["check", "--timeout", "1ns"][..],
+        &["check", "--timeout", "0"],
+        &["check", "--scheme", "jwt", "--jwks-refetch-wait", "0s"],
+        &["vectors", "check", "--builtin", "--timeout", "1ms"],
+    ] {
+        let out = hookspec().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("give at least 100ms"), "{args:?}: {stderr}");
+    }
+    // The floor itself is accepted.
+    let out = hookspec()
+        .args(["check", "--timeout", "100ms", "--cases", "headers/valid"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
+
+#[test]
+fn a_selection_that_leaves_no_case_is_a_usage_error() {
+    for args in [
+        &["check", "--skip", "*"][..],
+        &["check", "--cases", "signature", "--skip", "signature/*"],
+        &["check", "--skip", "*", "--list"],
+    ] {
+        let out = hookspec().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "hookspec: error: --cases and --skip leave no case to run (see hookspec check --list)\n",
+            "{args:?}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: nothing ran");
+    }
+}

@@ -220,9 +220,15 @@ impl Check {
 
     /// The cases this run would execute: the scheme's catalogue narrowed by
     /// [`Check::cases`] and [`Check::skip`].
+    /// A selection that leaves no case is an error: a run of nothing would pass.
     pub fn selected(&self) -> Result<Vec<Case>, CheckError> {
-        super::select::select(cases::catalogue_for(self.scheme), &self.include, &self.skip)
-            .map_err(CheckError::NoCaseMatches)
+        let selected =
+            super::select::select(cases::catalogue_for(self.scheme), &self.include, &self.skip)
+                .map_err(CheckError::NoCaseMatches)?;
+        if selected.is_empty() {
+            return Err(CheckError::NothingSelected);
+        }
+        Ok(selected)
     }
 
     /// Sets the run up: selects the cases, starts the embedded receiver or hookspec's key

@@ -123,6 +123,9 @@ pub enum CheckError {
     /// These case patterns matched no case of the scheme's catalogue.
     #[error("no case matches {} (see hookspec check --list)", .0.join(", "))]
     NoCaseMatches(Vec<String>),
+    /// `--cases` and `--skip` together leave no case to run.
+    #[error("--cases and --skip leave no case to run (see hookspec check --list)")]
+    NothingSelected,
     /// A `v1a` run without the signing key whose public key the endpoint trusts.
     #[error("--scheme v1a needs --signing-key whsk_… (the endpoint trusts its whpk_ public key)")]
     NoSigningKey,
@@ -153,6 +156,7 @@ impl CheckError {
             Self::Observer { .. } => "observer_unusable",
             Self::Tls(_) => "tls_setup",
             Self::NoCaseMatches(_) => "no_case_matches",
+            Self::NothingSelected => "nothing_selected",
             Self::NoSigningKey => "no_signing_key",
             Self::NoJwksListen => "no_jwks_listen",
             Self::NoJwtAudience => "no_jwt_audience",
@@ -168,6 +172,7 @@ impl CheckError {
             | Self::NoSecret
             | Self::TwoObservers
             | Self::NoCaseMatches(_)
+            | Self::NothingSelected
             | Self::NoSigningKey
             | Self::NoJwksListen
             | Self::NoJwtAudience => crate::exit::USAGE,

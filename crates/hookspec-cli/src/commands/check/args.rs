@@ -11,7 +11,7 @@ use hookspec_engine::check::{self, Check};
 use super::super::keys::parse_secret;
 use super::super::report_args::ReportArgs;
 use super::super::serve::parse_scheme;
-use super::super::{Failure, parse_duration};
+use super::super::{Failure, parse_timeout};
 
 /// Arguments of `hookspec check`.
 #[derive(Debug, clap::Args)]
@@ -87,7 +87,7 @@ pub struct Args {
     #[arg(long, default_value_t = check::DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
     pub concurrency: usize,
     /// Per-request timeout.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// Accept HMAC secrets of any non-empty length (the spec asks for 24 to 64 bytes).
     #[arg(long)]
@@ -131,7 +131,7 @@ pub struct SchemeArgs {
     /// How long the key rotation cases wait for the endpoint to refetch the key set
     /// [default: 65s, the max-age hookspec's key server sends (0 s) plus 65 s]. Once one
     /// case has waited that long without a fetch, the others do not wait again.
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, value_parser = parse_timeout, value_name = "DURATION")]
     pub jwks_refetch_wait: Option<Duration>,
 }
 

@@ -147,7 +147,7 @@ fn check_failure(e: CheckError) -> Failure {
         exit: e.exit_code(),
         message: match e {
             // The same line as any other usage error.
-            CheckError::NoCaseMatches(_) => e.to_string(),
+            CheckError::NoCaseMatches(_) | CheckError::NothingSelected => e.to_string(),
             e => format!("{e} [{}]", e.code()),
         },
     }
