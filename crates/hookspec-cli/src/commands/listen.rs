@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use hookspec::ErrorCode;
 use hookspec::{JwksVerifier, Verifier};
+use hookspec_engine::check::http::redact_userinfo;
 use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 use hookspec_engine::listen::{
     self, AttemptEnd, JwksKeys, ListenConfig, Listener, Notice, Recording, Script, Step, StopReason,
@@ -79,7 +80,10 @@ pub fn run(args: Args) -> Outcome {
         .as_deref()
         .map(|url| JwksCache::new(url, CachePolicy::default()))
         .transpose()
-        .map_err(|e| Failure::usage(format!("--jwks: {e} [{}]", e.code())))?;
+        .map_err(|e| {
+            let why = hide_userinfo(&e.to_string(), args.jwks.as_deref());
+            Failure::usage(format!("--jwks: {why} [{}]", e.code()))
+        })?;
     let mut config = ListenConfig {
         script,
         verifier,
@@ -99,12 +103,14 @@ pub fn run(args: Args) -> Outcome {
         if let Some(cache) = &cache {
             let set = cache.keys().await.map_err(|e| {
                 Failure::tool(format!(
-                    "cannot fetch the JWKS {}: {e} [{}]",
-                    cache.url(),
+                    "cannot fetch the JWKS {}: {} [{}]",
+                    redact_userinfo(cache.url()),
+                    hide_userinfo(&e.to_string(), Some(cache.url())),
                     e.code()
                 ))
             })?;
             for skipped in set.skipped() {
+                let skipped = hide_userinfo(&skipped.to_string(), Some(cache.url()));
                 eprintln!("hookspec listen: note: JWKS {skipped}");
             }
             let mut verifier = JwksVerifier::new();
@@ -162,6 +168,27 @@ pub fn run(args: Args) -> Outcome {
         )));
     }
     Ok(report.exit_code())
+}
+
+/// `text` with the `user:password@` of `url` removed wherever `url` appears in it (the
+/// key-set client's messages quote its URL).
+fn hide_userinfo(text: &str, url: Option<&str>) -> String {
+    let Some(url) = url else {
+        return text.to_string();
+    };
+    let mut text = text.to_string();
+    // The URL as given, and as the URL parser writes it (with a trailing `/`).
+    let mut forms = vec![url.to_string()];
+    if let Ok(parsed) = reqwest::Url::parse(url) {
+        forms.push(parsed.to_string());
+    }
+    for form in forms {
+        let shown = redact_userinfo(&form);
+        if shown != form {
+            text = text.replace(&form, &shown);
+        }
+    }
+    text
 }
 
 /// Completes on Ctrl-C; never, where signals cannot be received.

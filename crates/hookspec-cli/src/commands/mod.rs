@@ -87,10 +87,24 @@ impl From<anyhow::Error> for Failure {
 /// What every subcommand returns: an exit code, or a failure to print.
 pub type Outcome = Result<u8, Failure>;
 
-/// Parses the command line, runs the subcommand, and maps the result to an exit code.
+/// Parses the command line, runs the subcommand, and maps the result to an exit code. A
+/// failure to write standard output ends the run with exit 3 (see [`crate::output`]).
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // `--help` and `--version` (exit 0, on standard output) or a usage error (exit 2,
+        // on standard error).
+        Err(e) => {
+            if let Err(write) = e.print()
+                && !e.use_stderr()
+            {
+                crate::output::failed(write);
+            }
+            let code = u8::try_from(e.exit_code()).unwrap_or(exit::USAGE);
+            return finish(Ok(code));
+        }
+    };
+    finish(match cli.command {
         Command::Sign(args) => sign::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Send(args) => send::run(args),
@@ -101,13 +115,23 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Completions(args) => shell::completions(args),
         Command::Man(args) => shell::man(args),
-    };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(failure) => {
+    })
+}
+
+/// The exit code of a finished command, printing its failure as one line: the command's
+/// own failure first, then a lost standard output (exit 3).
+fn finish(result: Outcome) -> ExitCode {
+    let lost_stdout = crate::output::failure();
+    match (result, lost_stdout) {
+        (Err(failure), _) => {
             eprintln!("hookspec: error: {}", failure.message);
             ExitCode::from(failure.exit)
         }
+        (Ok(_), Some(why)) => {
+            eprintln!("hookspec: error: {why}");
+            ExitCode::from(exit::FAILURE)
+        }
+        (Ok(code), None) => ExitCode::from(code),
     }
 }
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use hookspec::internal::unix_now;
 use hookspec::{ErrorCode, JwtSigner, RsaSigningKey};
+use hookspec_engine::check::http::redact_userinfo;
 use hookspec_engine::gemini::Event;
 use hookspec_engine::send::{
     Attempt, Message, Outcome as AttemptOutcome, RetryPolicy, SignAttempt, deliver,
@@ -122,8 +123,9 @@ pub fn run(args: Args) -> Outcome {
         Some(jwt) => Box::new(jwt),
         None => Box::new(args.keys.signer()?),
     };
+    let shown_url = redact_userinfo(&args.url);
     let url = reqwest::Url::parse(&args.url)
-        .map_err(|e| Failure::usage(format!("invalid URL {:?}: {e}", args.url)))?;
+        .map_err(|e| Failure::usage(format!("invalid URL {shown_url:?}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Failure::usage(format!(
             "unsupported URL scheme {:?}: use http or https",
@@ -134,6 +136,9 @@ pub fn run(args: Args) -> Outcome {
         Some(id) => id,
         None => random_id()?,
     };
+    // A value the HTTP client cannot send would fail every attempt as if the network had.
+    header_value("--content-type", &args.content_type)?;
+    header_value("--id", &id)?;
     let body = match args.event {
         // The event's resource is named after the message, so each send is its own event.
         Some(event) => event.body(&resource_suffix(&id), unix_now()),
@@ -155,7 +160,11 @@ pub fn run(args: Args) -> Outcome {
         .enable_all()
         .build()
         .map_err(|e| Failure::tool(format!("cannot start the async runtime: {e}")))?;
-    println!("POST {url} webhook-id {id} ({} bytes)", body.len());
+    println!(
+        "POST {} webhook-id {id} ({} bytes)",
+        redact_userinfo(url.as_str()),
+        body.len()
+    );
     let delivery = runtime
         .block_on(deliver(
             &client,
@@ -175,6 +184,17 @@ pub fn run(args: Args) -> Outcome {
     } else {
         println!("not delivered after {} attempt(s)", delivery.attempts.len());
         Ok(exit::FINDINGS)
+    }
+}
+
+/// Refuses a flag whose value cannot be an HTTP header value (CR, LF or another control
+/// character): a usage error, before anything is sent.
+fn header_value(flag: &str, value: &str) -> Result<(), Failure> {
+    match reqwest::header::HeaderValue::from_str(value) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Failure::usage(format!(
+            "{flag} {value:?} cannot be sent as a header value: it holds a control character (CR, LF, …)"
+        ))),
     }
 }
 

@@ -48,11 +48,12 @@ pub fn man(_args: ManArgs) -> Outcome {
     print(&out)
 }
 
+/// Writes the script or page; a failure to write is handled like every other output's
+/// (see [`crate::output`]).
 fn print(bytes: &[u8]) -> Outcome {
     let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Failure::tool(format!("cannot write to standard output: {e}")))?;
+    if let Err(e) = stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        crate::output::failed(e);
+    }
     Ok(exit::OK)
 }

@@ -10,8 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
-    Answer, BoxFuture, Case, Ctx, EffectRun, Judgement, Kind, Need, Outcome, Phase, Script, Sent,
-    Session, Step, StepResult, probe,
+    Answer, BoxFuture, Case, Ctx, EffectRun, Expect, Judgement, Kind, Need, Outcome, Phase, Script,
+    Sent, Session, Step, StepResult, probe,
 };
 use crate::report::{BugClass, Level, Observed};
 
@@ -174,6 +174,32 @@ fn id_of(step: &StepResult) -> String {
     step.probe.delivery.webhook_id().unwrap_or_default()
 }
 
+/// How many answers of the run timed out, and the first such answer with its step.
+fn timeouts(steps: &[StepResult]) -> Option<(usize, &StepResult, &Answer)> {
+    let mut timed_out = steps
+        .iter()
+        .flat_map(|s| s.answers.iter().map(move |a| (s, a)))
+        .filter(|(_, a)| a.is_timeout());
+    let (step, answer) = timed_out.next()?;
+    Some((timed_out.count() + 1, step, answer))
+}
+
+/// `UNSUPPORTED`: some deliveries got no answer within `--timeout`, so whether the endpoint
+/// acknowledged them is unknown. Only a double effect is proven without answers.
+fn not_judged(timed_out: (usize, &StepResult, &Answer), effects: u64) -> Judgement {
+    let (count, step, answer) = timed_out;
+    let deliveries = if count == 1 { "delivery" } else { "deliveries" };
+    Judgement::new(
+        Outcome::Unsupported,
+        format!(
+            "not judged: {count} {deliveries} got {} (--timeout), so whether the endpoint acknowledged them is unknown; raise --timeout for a slow endpoint",
+            answer.short()
+        ),
+        with_effects(answer, effects),
+    )
+    .with_delivery(&step.probe.delivery)
+}
+
 /// The first answer that is not 2xx, with its step.
 fn first_refusal(steps: &[StepResult]) -> Option<(&StepResult, &Answer)> {
     steps
@@ -200,6 +226,11 @@ fn judge_once(run: &EffectRun, what: &str) -> Judgement {
     };
     let last = run.steps.last().unwrap_or(first);
     let effects = run.effects_of(&id_of(first));
+    if let Some(timed_out) = timeouts(&run.steps)
+        && effects <= 1
+    {
+        return not_judged(timed_out, effects);
+    }
     if let Some((step, answer)) = first_refusal(&run.steps) {
         let message = if std::ptr::eq(step, first) && run.steps.len() > 1 {
             format!("the first delivery was rejected ({})", answer.short())
@@ -234,6 +265,12 @@ fn judge_once(run: &EffectRun, what: &str) -> Judgement {
 }
 
 fn judge_distinct(run: &EffectRun) -> Judgement {
+    if let Some(timed_out) = timeouts(&run.steps) {
+        let twice = run.steps.iter().any(|s| run.effects_of(&id_of(s)) > 1);
+        if !twice {
+            return not_judged(timed_out, run.effects_of(&id_of(timed_out.1)));
+        }
+    }
     if let Some((step, answer)) = first_refusal(&run.steps) {
         return Judgement::new(
             Outcome::MustBreach,
@@ -302,6 +339,16 @@ fn judge_concurrent(run: &EffectRun) -> Judgement {
             statuses.join(", ")
         )),
     };
+    if let Some((count, _, answer)) = timeouts(&run.steps)
+        && effects <= 1
+    {
+        let message = format!(
+            "not judged: {count} of {copies} concurrent copies got {} (--timeout), so whether they were acknowledged is unknown; raise --timeout for a slow endpoint",
+            answer.short()
+        );
+        return Judgement::new(Outcome::Unsupported, message, observed)
+            .with_delivery(&step.probe.delivery);
+    }
     let (verdict, message) = if ok < copies {
         (
             Outcome::MustBreach,
@@ -357,6 +404,11 @@ fn judge_burn(run: &EffectRun) -> Judgement {
         .with_delivery(&forged.probe.delivery);
     }
     let answer = &genuine.answers[0];
+    if let Some(timed_out) = timeouts(std::slice::from_ref(genuine))
+        && effects <= 1
+    {
+        return not_judged(timed_out, effects);
+    }
     let observed = with_effects(answer, effects);
     let (verdict, message) = match (answer.is_success(), effects) {
         (false, _) => (
@@ -398,34 +450,53 @@ fn rejected_no_effect(session: &dyn Session) -> BoxFuture<'_, Judgement> {
 
 /// Judges `duplicate/rejected-no-effect`: every id whose deliveries were all refused must have
 /// an effect count of 0.
+///
+/// Refused means answered with a non-2xx status. A delivery that got no answer was neither
+/// accepted nor refused: a valid one may rightly have been processed after hookspec stopped
+/// waiting (a slow endpoint), so its id is left out of the audit, like an accepted one. A
+/// delivery that had to be rejected and got no answer is audited, though: processing it is
+/// a breach whatever the endpoint answered, or failed to.
 pub fn judge_rejected_no_effect(log: &[Sent], effects: &BTreeMap<String, u64>) -> Judgement {
-    let mut accepted: BTreeSet<String> = BTreeSet::new();
-    let mut rejected: Vec<(&Sent, String)> = Vec::new();
+    let mut may_act: BTreeSet<String> = BTreeSet::new();
+    let mut audited: Vec<(&Sent, String)> = Vec::new();
+    let mut unanswered = 0usize;
     for sent in log {
+        let must_reject = sent.expect.is_some_and(Expect::is_reject);
+        let answered = matches!(sent.answer, Answer::Status { .. });
+        if !answered {
+            unanswered += 1;
+        }
         for id in sent.ids() {
-            if sent.answer.is_success() {
-                accepted.insert(id);
+            if sent.answer.is_refusal() || (!answered && must_reject) {
+                audited.push((sent, id));
             } else {
-                rejected.push((sent, id));
+                may_act.insert(id);
             }
         }
     }
-    rejected.retain(|(_, id)| !accepted.contains(id));
+    audited.retain(|(_, id)| !may_act.contains(id));
     let mut offenders: Vec<(&Sent, String, u64)> = Vec::new();
     let mut seen = BTreeSet::new();
-    for (sent, id) in &rejected {
+    for (sent, id) in &audited {
         let n = effects.get(id).copied().unwrap_or(0);
         if n > 0 && seen.insert(id.clone()) {
             offenders.push((sent, id.clone(), n));
         }
     }
-    let ids: BTreeSet<&String> = rejected.iter().map(|(_, id)| id).collect();
+    let ids: BTreeSet<&String> = audited.iter().map(|(_, id)| id).collect();
+    let left_out = if unanswered == 0 {
+        String::new()
+    } else {
+        format!(
+            "; {unanswered} deliveries got no answer (those that had to be rejected are audited, valid ones may have been processed)"
+        )
+    };
     if offenders.is_empty() {
         return Judgement::new(
             Outcome::Pass,
             format!(
-                "{} rejected deliveries ({} ids) checked: none was processed",
-                rejected.len(),
+                "{} rejected deliveries ({} ids) checked: none was processed{left_out}",
+                audited.len(),
                 ids.len()
             ),
             Observed {
@@ -445,7 +516,7 @@ pub fn judge_rejected_no_effect(log: &[Sent], effects: &BTreeMap<String, u64>) -
     Judgement::new(
         Outcome::MustBreach,
         format!(
-            "{} of {} rejected ids were processed anyway (answered non-2xx, but the observer counts them): {}{more}",
+            "{} of {} rejected ids were processed anyway (answered non-2xx, or had to be rejected and got no answer, but the observer counts them): {}{more}",
             offenders.len(),
             ids.len(),
             shown.join(", ")
@@ -463,7 +534,6 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::cases::Expect;
     use crate::delivery::Delivery;
 
     fn ok() -> Answer {
@@ -586,5 +656,90 @@ mod tests {
         assert_eq!(j.outcome, Outcome::MustBreach);
         assert!(j.message.contains("a/z"), "{}", j.message);
         assert_eq!(j.decisive.unwrap().webhook_id().as_deref(), Some("m3"));
+    }
+
+    fn slow() -> Answer {
+        Answer::TimedOut {
+            after: Duration::from_secs(2),
+        }
+    }
+
+    #[test]
+    fn a_valid_delivery_without_an_answer_is_not_a_rejection() {
+        let sent = |case, id: &str, answer, expect| Sent {
+            case,
+            probe: probe("", Delivery::signed(id, "1", "v1,x", Vec::new())),
+            answer,
+            expect,
+            at: 0,
+            order: 0,
+        };
+        // A slow but correct endpoint: valid deliveries processed after hookspec stopped
+        // waiting, forgeries answered late (or not at all) and never processed.
+        let log = vec![
+            sent("a/valid", "m1", slow(), Some(Expect::Accept)),
+            sent("a/effect", "m2", slow(), None),
+            sent("a/effect", "m3", Answer::NoAnswer("reset".into()), None),
+            sent("a/forged", "m4", slow(), Some(Expect::Reject)),
+            sent("a/forged", "m5", status(401), Some(Expect::Reject)),
+        ];
+        let effects: BTreeMap<String, u64> = [("m1", 1), ("m2", 1), ("m3", 1)]
+            .map(|(id, n)| (id.to_string(), n))
+            .into();
+        let j = judge_rejected_no_effect(&log, &effects);
+        assert_eq!(j.outcome, Outcome::Pass, "{}", j.message);
+        assert!(
+            j.message.contains("4 deliveries got no answer"),
+            "{}",
+            j.message
+        );
+        // A forgery that got no answer but was processed is still a breach.
+        let mut dirty = effects.clone();
+        dirty.insert("m4".into(), 1);
+        let j = judge_rejected_no_effect(&log, &dirty);
+        assert_eq!(j.outcome, Outcome::MustBreach);
+        assert_eq!(j.decisive.unwrap().webhook_id().as_deref(), Some("m4"));
+    }
+
+    #[test]
+    fn effect_cases_with_timeouts_are_not_judged_unless_an_effect_repeats() {
+        let once = run(
+            vec![step("a", vec![ok()]), step("a", vec![slow()])],
+            &[("a", 1)],
+        );
+        let j = judge_once(&once, "the redelivery");
+        assert_eq!(j.outcome, Outcome::Unsupported);
+        assert!(
+            j.message
+                .starts_with("not judged: 1 delivery got no answer within 2s"),
+            "{}",
+            j.message
+        );
+        let twice = run(
+            vec![step("a", vec![ok()]), step("a", vec![slow()])],
+            &[("a", 2)],
+        );
+        assert_eq!(judge_once(&twice, "x").outcome, Outcome::MustBreach);
+        let mut answers = vec![ok(); BURST - 3];
+        answers.extend([slow(), slow(), slow()]);
+        let j = judge_concurrent(&run(vec![step("a", answers.clone())], &[("a", 1)]));
+        assert_eq!(j.outcome, Outcome::Unsupported);
+        assert!(
+            j.message.contains("3 of 16 concurrent copies"),
+            "{}",
+            j.message
+        );
+        let j = judge_concurrent(&run(vec![step("a", answers)], &[("a", 2)]));
+        assert_eq!(j.outcome, Outcome::MustBreach);
+        let steps = vec![step("a", vec![ok()]), step("b", vec![slow()])];
+        assert_eq!(
+            judge_distinct(&run(steps, &[("a", 1), ("b", 1)])).outcome,
+            Outcome::Unsupported
+        );
+        let burn = vec![step("a", vec![status(401)]), step("a", vec![slow()])];
+        assert_eq!(
+            judge_burn(&run(burn, &[("a", 1)])).outcome,
+            Outcome::Unsupported
+        );
     }
 }

@@ -29,6 +29,12 @@ pub fn sender_reading(code: u16) -> &'static str {
 pub fn judge_outcome(expect: Expect, answer: &Answer) -> (Outcome, String) {
     let got = answer.short();
     match (expect, answer) {
+        // hookspec stopped waiting: the endpoint's decision is unknown (it may still accept
+        // and process the delivery), so no rule is judged on it.
+        (_, Answer::TimedOut { .. }) => (
+            Outcome::Unsupported,
+            format!("not judged: {got} (--timeout); raise --timeout for a slow endpoint"),
+        ),
         (Expect::Either, _) => (
             Outcome::Measured,
             if answer.is_success() {
@@ -178,6 +184,22 @@ mod tests {
             judge_one(Level::Must, Expect::Reject, &status(401)).0,
             Verdict::Ok
         );
+        let slow = Answer::TimedOut {
+            after: Duration::from_secs(2),
+        };
+        for expect in [
+            Expect::Accept,
+            Expect::Reject,
+            Expect::RejectStatus,
+            Expect::Either,
+        ] {
+            let (verdict, why) = judge_one(Level::Must, expect, &slow);
+            assert_eq!(verdict, Verdict::Unsupported, "{expect:?}");
+            assert_eq!(
+                why,
+                "not judged: no answer within 2s (--timeout); raise --timeout for a slow endpoint"
+            );
+        }
         let none = Answer::NoAnswer("reset".into());
         assert_eq!(judge_one(Level::Must, Expect::Reject, &none).0, Verdict::Ok);
         assert_eq!(
@@ -239,5 +261,26 @@ mod tests {
         assert!(j.message.starts_with("b: accepted"), "{}", j.message);
         assert_eq!(j.decisive.unwrap().body, b"b");
         assert_eq!(j.observed.status, Some(200));
+    }
+
+    #[test]
+    fn a_timeout_never_hides_a_proven_breach_nor_makes_one() {
+        let slow = Answer::TimedOut {
+            after: Duration::from_secs(2),
+        };
+        let results = vec![
+            (super::super::probe("a", Delivery::post("a")), slow.clone()),
+            (super::super::probe("b", Delivery::post("b")), status(200)),
+        ];
+        let j = judge_each(Level::Must, Expect::Reject, &results);
+        assert_eq!(j.verdict(Level::Must), Verdict::Failed);
+        assert!(j.message.starts_with("b: accepted"), "{}", j.message);
+        let results = vec![
+            (super::super::probe("a", Delivery::post("a")), status(401)),
+            (super::super::probe("b", Delivery::post("b")), slow),
+        ];
+        let j = judge_each(Level::Must, Expect::Reject, &results);
+        assert_eq!(j.verdict(Level::Must), Verdict::Unsupported);
+        assert!(j.message.starts_with("b: not judged"), "{}", j.message);
     }
 }

@@ -166,7 +166,8 @@ pub trait Session: Send + Sync {
     fn send<'a>(&'a self, probe: &'a Probe, expect: Option<Expect>) -> BoxFuture<'a, Answer>;
     /// Sends `copies` identical copies at once, on separate connections.
     fn burst<'a>(&'a self, probe: &'a Probe, copies: usize) -> BoxFuture<'a, Vec<Answer>>;
-    /// Reads the observer: effect count per `webhook-id`. `Err` when the endpoint has no
+    /// Reads the observer: effect count per `webhook-id`, for the ids sent in this run so
+    /// far (others the observer lists are left out). `Err` when the endpoint has no
     /// observer or it could not be read.
     fn observe(&self) -> BoxFuture<'_, Result<BTreeMap<String, u64>, String>>;
     /// Every delivery sent in the run so far, by every case, in order.
@@ -410,8 +411,16 @@ pub enum Answer {
         /// The start of the response body, for evidence.
         body: String,
     },
-    /// No HTTP response: refused, reset, timed out, or not HTTP.
+    /// No HTTP response: refused, reset, closed, or not HTTP.
     NoAnswer(String),
+    /// No HTTP response within the run's per-request timeout (`--timeout`). Unlike
+    /// [`Answer::NoAnswer`], this says nothing about the endpoint's decision: it may still
+    /// accept and process the delivery after hookspec stopped waiting, as a slow but correct
+    /// endpoint does. A timed-out delivery is neither accepted nor rejected.
+    TimedOut {
+        /// How long hookspec waited.
+        after: Duration,
+    },
 }
 
 impl Answer {
@@ -430,8 +439,19 @@ impl Answer {
     pub fn code(&self) -> Option<u16> {
         match self {
             Self::Status { code, .. } => Some(*code),
-            Self::NoAnswer(_) => None,
+            Self::NoAnswer(_) | Self::TimedOut { .. } => None,
         }
+    }
+
+    /// Whether the answer is an HTTP status that is not 2xx: the endpoint refused the
+    /// delivery. A missing answer is not a refusal.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Self::Status { .. }) && !self.is_success()
+    }
+
+    /// Whether hookspec stopped waiting before any answer came (see [`Answer::TimedOut`]).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::TimedOut { .. })
     }
 
     /// The evidence: status, latency and body start, or why there was no answer.
@@ -451,14 +471,21 @@ impl Answer {
                 detail: Some(format!("no HTTP response: {why}")),
                 ..Observed::default()
             },
+            Self::TimedOut { .. } => Observed {
+                detail: Some(format!("no HTTP response: {} (--timeout)", self.short())),
+                ..Observed::default()
+            },
         }
     }
 
-    /// A short phrase: `status 401` or `no response (…)`.
+    /// A short phrase: `status 401`, `no response (…)` or `no answer within 2s`.
     pub fn short(&self) -> String {
         match self {
             Self::Status { code, .. } => format!("status {code}"),
             Self::NoAnswer(why) => format!("no response ({why})"),
+            Self::TimedOut { after } => {
+                format!("no answer within {}", humantime::format_duration(*after))
+            }
         }
     }
 }

@@ -175,6 +175,17 @@ pub fn judge_stays_up(log: &[Sent], case: &str) -> Judgement {
     let log = &log[..=last];
     let fresh = log[last];
     let earlier = &log[..last];
+    if fresh.answer.is_timeout() {
+        return Judgement::new(
+            Outcome::Unsupported,
+            format!(
+                "not judged: the fresh valid delivery got {} (--timeout); a slow endpoint and a hung one look alike here: raise --timeout",
+                fresh.answer.short()
+            ),
+            fresh.answer.observed(),
+        )
+        .with_delivery(&fresh.probe.delivery);
+    }
     if fresh.answer.is_success() {
         let hostile = earlier
             .iter()
@@ -301,10 +312,15 @@ fn sending_order(log: &[&Sent]) -> String {
 
 /// Judges `response/rejection-statuses` over every delivery that had to be rejected and was.
 pub fn judge_rejection_statuses(log: &[Sent]) -> Judgement {
-    let refused: Vec<&Sent> = log
-        .iter()
-        .filter(|s| s.expect.is_some_and(Expect::is_reject) && !s.answer.is_success())
+    let must_reject = || {
+        log.iter()
+            .filter(|s| s.expect.is_some_and(Expect::is_reject))
+    };
+    // A delivery hookspec stopped waiting for is not a rejection, nor a bad one.
+    let refused: Vec<&Sent> = must_reject()
+        .filter(|s| !s.answer.is_success() && !s.answer.is_timeout())
         .collect();
+    let timed_out = must_reject().filter(|s| s.answer.is_timeout()).count();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut offenders: Vec<&Sent> = Vec::new();
     for s in &refused {
@@ -314,7 +330,12 @@ pub fn judge_rejection_statuses(log: &[Sent]) -> Judgement {
             offenders.push(s);
         }
     }
-    let summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n}× {k}")).collect();
+    let mut summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n}× {k}")).collect();
+    if timed_out > 0 {
+        summary.push(format!(
+            "{timed_out}× no answer within --timeout (not judged)"
+        ));
+    }
     let mut observed = Observed {
         detail: Some(summary.join(", ")),
         ..Observed::default()
@@ -451,6 +472,44 @@ mod tests {
         );
         bad.push(sent("a/w", None, Some(Expect::RejectStatus)));
         assert_eq!(judge_rejection_statuses(&bad).outcome, Outcome::NonStrict);
+    }
+
+    fn timed_out(case: &'static str, expect: Option<Expect>) -> Sent {
+        Sent {
+            answer: Answer::TimedOut {
+                after: Duration::from_secs(2),
+            },
+            ..sent(case, None, expect)
+        }
+    }
+
+    #[test]
+    fn a_timeout_is_neither_a_bad_rejection_nor_a_dead_endpoint() {
+        let log = vec![
+            sent("a/x", Some(401), Some(Expect::Reject)),
+            timed_out("a/slow", Some(Expect::RejectStatus)),
+        ];
+        let j = judge_rejection_statuses(&log);
+        assert_eq!(j.outcome, Outcome::Pass, "{}", j.message);
+        assert!(
+            j.observed
+                .detail
+                .unwrap()
+                .contains("1× no answer within --timeout"),
+        );
+        let log = ordered(vec![
+            sent("a/valid", Some(200), Some(Expect::Accept)),
+            timed_out("b/valid", Some(Expect::Accept)),
+            timed_out(STAYS_UP, Some(Expect::Accept)),
+        ]);
+        let j = judge_stays_up(&log, STAYS_UP);
+        assert_eq!(j.outcome, Outcome::Unsupported);
+        assert!(
+            j.message
+                .starts_with("not judged: the fresh valid delivery got no answer within 2s"),
+            "{}",
+            j.message
+        );
     }
 
     /// A log in sending order (each entry's `order` is its position).

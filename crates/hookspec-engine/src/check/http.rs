@@ -186,7 +186,7 @@ impl Target {
             let conn = self.connect().await?;
             conn.exchange(&bytes, DELIVERY_BODY_CAP).await
         };
-        to_answer(with_timeout(timeout, exchange).await)
+        answer_within(timeout, exchange).await
     }
 
     /// Sends `copies` identical copies of `delivery` at once, each on its own connection:
@@ -207,15 +207,15 @@ impl Target {
         for _ in 0..copies {
             let (target, barrier, bytes) = (self.clone(), barrier.clone(), bytes.clone());
             tasks.spawn(async move {
-                let conn = with_timeout(timeout, target.connect()).await;
+                let conn = tokio::time::timeout(timeout, target.connect()).await;
                 barrier.wait().await;
-                let result = match conn {
-                    Ok(conn) => {
-                        with_timeout(timeout, conn.exchange(&bytes, DELIVERY_BODY_CAP)).await
+                match conn {
+                    Ok(Ok(conn)) => {
+                        answer_within(timeout, conn.exchange(&bytes, DELIVERY_BODY_CAP)).await
                     }
-                    Err(e) => Err(e),
-                };
-                to_answer(result)
+                    Ok(Err(e)) => Answer::NoAnswer(e),
+                    Err(_) => Answer::TimedOut { after: timeout },
+                }
             });
         }
         let mut answers = Vec::with_capacity(copies);
@@ -269,6 +269,17 @@ pub async fn with_timeout<T>(
             "no response within {}",
             humantime::format_duration(timeout)
         )),
+    }
+}
+
+/// Runs a delivery's exchange with a deadline: its answer, or [`Answer::TimedOut`].
+async fn answer_within(
+    timeout: Duration,
+    exchange: impl std::future::Future<Output = Result<Response, String>>,
+) -> Answer {
+    match tokio::time::timeout(timeout, exchange).await {
+        Ok(result) => to_answer(result),
+        Err(_) => Answer::TimedOut { after: timeout },
     }
 }
 
@@ -458,7 +469,9 @@ fn tls_connector() -> Result<tokio_rustls::TlsConnector, CheckError> {
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
-/// `text` with any `user:password@` removed, so reports never carry credentials.
+/// `text` with any `user:password@` removed, so reports never carry credentials. Text
+/// that does not parse as a URL loses whatever stands between `://` and the last `@` of
+/// its authority too.
 pub fn redact_userinfo(text: &str) -> String {
     match url::Url::parse(text) {
         Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
@@ -466,7 +479,18 @@ pub fn redact_userinfo(text: &str) -> String {
             let _ = url.set_password(None);
             url.to_string()
         }
-        _ => text.to_string(),
+        Ok(_) => text.to_string(),
+        Err(_) => {
+            let Some(start) = text.find("://").map(|i| i + 3) else {
+                return text.to_string();
+            };
+            let rest = &text[start..];
+            let authority = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..authority].rfind('@') {
+                Some(at) => format!("{}{}", &text[..start], &rest[at + 1..]),
+                None => text.to_string(),
+            }
+        }
     }
 }
 
@@ -586,5 +610,14 @@ mod tests {
         assert_eq!(t.url_with_path(Some("/other")), "http://127.0.0.1:9/other");
         assert!(Target::parse("https://example.com/").is_ok());
         assert!(Target::parse("http://[::1]:8080/").is_ok());
+        assert_eq!(
+            redact_userinfo("http://user:pw@127.0.0.1:99999/h"),
+            "http://127.0.0.1:99999/h"
+        );
+        assert_eq!(
+            redact_userinfo("https://u:p@w@host/x@y"),
+            "https://host/x@y"
+        );
+        assert_eq!(redact_userinfo("not a url"), "not a url");
     }
 }

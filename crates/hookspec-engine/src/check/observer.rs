@@ -10,6 +10,12 @@
 //! [`STDERR_QUOTE`] characters, control characters escaped, the run's keys replaced by
 //! `whsec_…` / `whsk_…`); the command line itself is never printed, since it may hold a
 //! database password.
+//!
+//! Memory is bounded by the document's size limit, not by the number of ids it lists: a
+//! read keeps one buffer of at most [`MAX_BODY`] + 1 bytes (a larger document is an error,
+//! "observer answer larger than 32 MiB"), and [`parse_counts`] walks it in place, keeping
+//! only the counts of the ids the run sent. A `check` run with a 32 MiB observer document
+//! peaks near 32 MiB above its usual footprint (see docs/src/evidence.md).
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
@@ -98,15 +104,27 @@ impl Observer {
         }
     }
 
-    /// The current effect counts.
-    pub async fn counts(&self) -> Result<BTreeMap<String, u64>, String> {
+    /// The current effect counts of the ids `wanted` accepts (the whole document is read
+    /// and checked; see [`parse_counts`]).
+    ///
+    /// Memory: one buffer of at most [`MAX_BODY`] + 1 bytes for the document, read once,
+    /// plus the returned map; nothing grows with the number of ids the document lists.
+    pub async fn counts(
+        &self,
+        wanted: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Result<BTreeMap<String, u64>, String> {
         match &self.source {
             Source::Http(target) => {
-                let response = target.get(self.timeout, MAX_BODY).await?;
+                // One byte over the limit tells a document that is too large from one
+                // that is exactly at it.
+                let response = target.get(self.timeout, MAX_BODY + 1).await?;
                 if !(200..300).contains(&response.status) {
                     return Err(format!("GET answered status {}", response.status));
                 }
-                parse_counts(&response.body)
+                if response.body.len() > MAX_BODY {
+                    return Err(too_large("its answer was cut there"));
+                }
+                parse_counts(&response.body, wanted)
             }
             Source::Command(command) => {
                 let (command, timeout, redact) =
@@ -115,10 +133,18 @@ impl Observer {
                     tokio::task::spawn_blocking(move || run_command(&command, timeout, &redact))
                         .await
                         .map_err(|e| format!("the command could not be run: {e}"))??;
-                parse_counts(&output).map_err(|why| format!("its output is {why}"))
+                parse_counts(&output, wanted).map_err(|why| format!("its output is {why}"))
             }
         }
     }
+}
+
+/// The error for a document over [`MAX_BODY`], with what was done about it.
+fn too_large(then: &str) -> String {
+    format!(
+        "observer answer larger than {} MiB; {then} (an observer may list only the ids hookspec sent, or the recent ones)",
+        MAX_BODY / (1024 * 1024)
+    )
 }
 
 /// Runs `command` with `sh -c` and returns its standard output, or why it failed (see the
@@ -169,9 +195,7 @@ fn run_command(
     let output = match out_rx.recv_timeout(left) {
         Ok(Ok(output)) if output.len() > MAX_BODY => {
             stop(&mut child);
-            return Err(format!(
-                "the command printed more than {MAX_BODY} bytes; it was stopped"
-            ));
+            return Err(too_large("the command printed more, and was stopped"));
         }
         Ok(Ok(output)) => output,
         Ok(Err(e)) => {
@@ -262,21 +286,169 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Parses an observer document: a JSON object whose values are non-negative integers.
-pub fn parse_counts(body: &[u8]) -> Result<BTreeMap<String, u64>, String> {
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| format!("not JSON ({e}); expected {{\"<webhook-id>\": <count>, …}}"))?;
-    let serde_json::Value::Object(map) = value else {
-        return Err("not a JSON object; expected {\"<webhook-id>\": <count>, …}".into());
-    };
-    map.into_iter()
-        .map(|(id, count)| match count.as_u64() {
-            Some(n) => Ok((id, n)),
-            None => Err(format!(
-                "the count for {id:?} is {count}, not a non-negative integer"
-            )),
-        })
-        .collect()
+/// Parses an observer document, a JSON object whose values are non-negative integers, and
+/// returns the counts of the ids `wanted` accepts (every entry is still checked).
+///
+/// The document is parsed in place, in one pass, without building a tree: an id is
+/// compared where it lies in `body` (or in one reused scratch buffer when it has escapes)
+/// and copied only when `wanted` accepts it. The memory used besides `body` is the returned
+/// map plus two buffers the size of the longest id, whatever the number of entries.
+pub fn parse_counts(
+    body: &[u8],
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<BTreeMap<String, u64>, String> {
+    const EXPECTED: &str = "expected {\"<webhook-id>\": <count>, …}";
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        // Not an object: say whether it is JSON at all (a check that stores nothing).
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+                Ok(_) => format!("not a JSON object; {EXPECTED}"),
+                Err(e) => format!("not JSON ({e}); {EXPECTED}"),
+            },
+        );
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let mut bad_count = None;
+    let counts = serde::Deserializer::deserialize_map(
+        &mut deserializer,
+        CountsVisitor {
+            wanted,
+            bad_count: &mut bad_count,
+        },
+    )
+    .and_then(|counts| deserializer.end().map(|()| counts));
+    counts.map_err(|e| match bad_count {
+        Some(why) => why,
+        None => format!("not JSON ({e}); {EXPECTED}"),
+    })
+}
+
+/// Reads the entries of an observer document one by one (see [`parse_counts`]).
+struct CountsVisitor<'w> {
+    wanted: &'w dyn Fn(&str) -> bool,
+    /// Why a count was refused, in the words of the observer contract.
+    bad_count: &'w mut Option<String>,
+}
+
+impl<'de> serde::de::Visitor<'de> for CountsVisitor<'_> {
+    type Value = BTreeMap<String, u64>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object of counts")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut counts = BTreeMap::new();
+        // The current id, kept for messages; its allocation is reused from entry to entry.
+        let mut id = String::new();
+        while let Some(keep) = map.next_key_seed(IdSeed {
+            wanted: self.wanted,
+            id: &mut id,
+        })? {
+            let count = map.next_value_seed(CountSeed {
+                id: &id,
+                bad_count: &mut *self.bad_count,
+            })?;
+            if keep {
+                counts.insert(id.clone(), count);
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// Reads one id into a reused buffer and says whether it is wanted.
+struct IdSeed<'a> {
+    wanted: &'a dyn Fn(&str) -> bool,
+    id: &'a mut String,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for IdSeed<'_> {
+    type Value = bool;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl serde::de::Visitor<'_> for IdSeed<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a webhook-id")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, id: &str) -> Result<bool, E> {
+        self.id.clear();
+        self.id.push_str(id);
+        Ok((self.wanted)(id))
+    }
+}
+
+/// Reads one count: a non-negative integer, or an error in the contract's words.
+struct CountSeed<'a> {
+    id: &'a str,
+    bad_count: &'a mut Option<String>,
+}
+
+impl CountSeed<'_> {
+    fn refuse<E: serde::de::Error>(self, count: impl std::fmt::Display) -> Result<u64, E> {
+        let why = format!(
+            "the count for {:?} is {count}, not a non-negative integer",
+            self.id
+        );
+        *self.bad_count = Some(why.clone());
+        Err(E::custom(why))
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for CountSeed<'_> {
+    type Value = u64;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CountSeed<'_> {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a non-negative integer")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<u64, E> {
+        Ok(n)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<u64, E> {
+        u64::try_from(n).or_else(|_| self.refuse(n))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<u64, E> {
+        self.refuse(n)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<u64, E> {
+        self.refuse(format_args!("{text:?}"))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<u64, E> {
+        self.refuse(b)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<u64, E> {
+        self.refuse("null")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<u64, A::Error> {
+        self.refuse("an array")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<u64, A::Error> {
+        self.refuse("an object")
+    }
 }
 
 #[cfg(test)]
@@ -285,13 +457,54 @@ mod tests {
 
     #[test]
     fn documents() {
-        let m = parse_counts(br#"{"msg_1": 1, "msg_2": 3}"#).unwrap();
+        let all = |_: &str| true;
+        let m = parse_counts(br#"{"msg_1": 1, "msg_2": 3}"#, &all).unwrap();
         assert_eq!(m["msg_2"], 3);
-        assert!(parse_counts(b"{}").unwrap().is_empty());
-        assert!(parse_counts(b"[]").is_err());
-        assert!(parse_counts(br#"{"a": -1}"#).is_err());
-        assert!(parse_counts(br#"{"a": "1"}"#).is_err());
-        assert!(parse_counts(b"<html>").is_err());
+        assert!(parse_counts(b" {} ", &all).unwrap().is_empty());
+        let bad = |doc: &[u8]| parse_counts(doc, &all).unwrap_err();
+        assert!(
+            bad(b"[]").starts_with("not a JSON object;"),
+            "{}",
+            bad(b"[]")
+        );
+        assert!(
+            bad(b"<html>").starts_with("not JSON ("),
+            "{}",
+            bad(b"<html>")
+        );
+        assert!(
+            bad(br#"{"a": 1"#).starts_with("not JSON (EOF"),
+            "{}",
+            bad(br#"{"a": 1"#)
+        );
+        assert!(bad(br#"{"a": 1} x"#).starts_with("not JSON (trailing"));
+        for (doc, shown) in [
+            (&br#"{"a": -1}"#[..], "-1"),
+            (br#"{"a": "1"}"#, r#""1""#),
+            (br#"{"a": 1.5}"#, "1.5"),
+            (br#"{"a": null}"#, "null"),
+            (br#"{"a": [1]}"#, "an array"),
+            (br#"{"a": {"b": 1}}"#, "an object"),
+        ] {
+            assert_eq!(
+                bad(doc),
+                format!("the count for \"a\" is {shown}, not a non-negative integer")
+            );
+        }
+    }
+
+    #[test]
+    fn only_wanted_ids_are_kept_and_every_count_is_checked() {
+        let doc = br#"{"msg_1": 1, "other": 7, "m\u0073g_2": 2, "msg_1": 4}"#;
+        let m = parse_counts(doc, &|id: &str| id.starts_with("msg_")).unwrap();
+        // Escapes are decoded before the id is compared; a repeated id keeps its last count.
+        assert_eq!(
+            m,
+            BTreeMap::from([("msg_1".into(), 4), ("msg_2".into(), 2)])
+        );
+        assert!(parse_counts(doc, &|_: &str| false).unwrap().is_empty());
+        let e = parse_counts(br#"{"msg_1": 1, "other": -7}"#, &|_: &str| false).unwrap_err();
+        assert!(e.contains(r#""other" is -7"#), "{e}");
     }
 }
 
@@ -304,7 +517,7 @@ mod command_tests {
     #[test]
     fn prints_the_document() {
         let out = run_command(r#"printf '{"msg_1": 2}'"#, T, &[]).unwrap();
-        assert_eq!(parse_counts(&out).unwrap()["msg_1"], 2);
+        assert_eq!(parse_counts(&out, &|_| true).unwrap()["msg_1"], 2);
     }
 
     #[test]
@@ -375,19 +588,22 @@ mod command_tests {
     #[test]
     fn a_command_that_prints_too_much_is_stopped() {
         let e = run_command("yes '{}'", T, &[]).unwrap_err();
-        assert_eq!(
-            e,
-            format!("the command printed more than {MAX_BODY} bytes; it was stopped")
+        assert!(
+            e.starts_with(
+                "observer answer larger than 32 MiB; the command printed more, and was stopped"
+            ),
+            "{e}"
         );
     }
 
     #[tokio::test]
     async fn counts_come_from_the_command_or_say_why_not() {
         let ok = Observer::command(r#"echo '{"a": 1, "b": 0}'"#, T);
-        assert_eq!(ok.counts().await.unwrap().len(), 2);
+        assert_eq!(ok.counts(&|_| true).await.unwrap().len(), 2);
+        assert_eq!(ok.counts(&|id| id == "b").await.unwrap().len(), 1);
         assert_eq!(ok.display(), "command (--observe-cmd)");
         let bad = Observer::command("echo 'id,count'", T);
-        let why = bad.counts().await.unwrap_err();
+        let why = bad.counts(&|_| true).await.unwrap_err();
         assert!(why.starts_with("its output is not JSON"), "{why}");
     }
 }

@@ -14,10 +14,15 @@ use super::observer::Observer;
 use super::repro::{BodyFiles, curl};
 use super::{CheckError, Config, Event};
 use crate::cases::{
-    Answer, BoxFuture, Case, Ctx, Expect, Judgement, Keys, Need, Phase, Probe, Sent, Session,
+    Answer, BoxFuture, Case, Ctx, Expect, Judgement, Keys, Need, Outcome, Phase, Probe, Sent,
+    Session,
 };
 use crate::report::{CaseResult, Verdict};
 use hookspec::Scheme;
+
+/// The share of a run's deliveries (numerator, denominator) that, once timed out, earns
+/// the run a note saying so: one in ten.
+const TIMEOUT_NOTE_SHARE: (usize, usize) = (1, 10);
 
 /// Everything a run shares between cases.
 pub(super) struct Runner {
@@ -59,8 +64,9 @@ impl Runner {
             notes: Mutex::new(Vec::new()),
         });
         if let Some(observer) = &runner.observer {
+            // Read once to prove it works; no id of this run can be in it yet.
             observer
-                .counts()
+                .counts(&|_| false)
                 .await
                 .map_err(|why| CheckError::Observer {
                     url: observer.display(),
@@ -79,6 +85,12 @@ impl Runner {
                 return Err(CheckError::Unreachable {
                     url: runner.target.display(),
                     why,
+                });
+            }
+            answer @ Answer::TimedOut { .. } => {
+                return Err(CheckError::Unreachable {
+                    url: runner.target.display(),
+                    why: format!("{} (raise --timeout for a slow endpoint)", answer.short()),
                 });
             }
             Answer::Status { code, .. } if !(200..300).contains(&code) => {
@@ -196,6 +208,7 @@ impl Runner {
                 self.result(case, judgement, elapsed, &mut files)
             })
             .collect();
+        self.note_timeouts();
         let notes = self.notes.lock().expect("notes lock").clone();
         (results, notes)
     }
@@ -265,11 +278,64 @@ impl Runner {
         if let Some(reason) = self.unmet(case.need) {
             return Judgement::unsupported(reason);
         }
-        case.run(&CaseSession {
-            runner: self,
-            case: case.id,
-        })
-        .await
+        let judgement = case
+            .run(&CaseSession {
+                runner: self,
+                case: case.id,
+            })
+            .await;
+        self.unless_timed_out(case, judgement)
+    }
+
+    /// An interactive case judges answers as accepted or not; when some of its deliveries
+    /// got no answer within the timeout, a finding it makes may rest on a delivery the
+    /// endpoint would have accepted, so it is reported `UNSUPPORTED`, with the finding quoted.
+    /// The other kinds judge timeouts themselves (see [`crate::cases::judge`]), and so do
+    /// the audits of the whole run.
+    fn unless_timed_out(&self, case: &Case, judgement: Judgement) -> Judgement {
+        let interactive = matches!(case.kind, crate::cases::Kind::Interactive { .. });
+        let finding = matches!(
+            judgement.outcome,
+            Outcome::Breach | Outcome::MustBreach | Outcome::NonStrict
+        );
+        if !interactive || case.phase() == Phase::Last || !finding {
+            return judgement;
+        }
+        let log = self.log.lock().expect("log lock");
+        let own = log.iter().filter(|s| s.case == case.id);
+        let (sent, timed_out) = own.fold((0usize, 0usize), |(n, t), s| {
+            (n + 1, t + usize::from(s.answer.is_timeout()))
+        });
+        if timed_out == 0 {
+            return judgement;
+        }
+        Judgement {
+            outcome: Outcome::Unsupported,
+            message: format!(
+                "not judged: {timed_out} of its {sent} deliveries got no answer within {} (--timeout), so the finding may rest on a delivery the endpoint would have accepted (it was: {}); raise --timeout for a slow endpoint",
+                humantime::format_duration(self.timeout),
+                judgement.message
+            ),
+            ..judgement
+        }
+    }
+
+    /// A note when at least [`TIMEOUT_NOTE_SHARE`] of the run's deliveries got no answer
+    /// within the timeout: their cases are `UNSUPPORTED` rather than judged.
+    fn note_timeouts(&self) {
+        let (sent, timed_out) = {
+            let log = self.log.lock().expect("log lock");
+            (
+                log.len(),
+                log.iter().filter(|s| s.answer.is_timeout()).count(),
+            )
+        };
+        if timed_out > 0 && timed_out * TIMEOUT_NOTE_SHARE.1 >= sent * TIMEOUT_NOTE_SHARE.0 {
+            self.note(format!(
+                "{timed_out} of {sent} deliveries got no answer within --timeout {}: raise --timeout; the cases that depend on those answers are UNSUPPORTED (not judged), and the effect audit leaves out the valid deliveries among them",
+                humantime::format_duration(self.timeout)
+            ));
+        }
     }
 
     /// Sends one delivery and logs it.
@@ -341,7 +407,19 @@ impl Session for CaseSession<'_> {
     fn observe(&self) -> BoxFuture<'_, Result<std::collections::BTreeMap<String, u64>, String>> {
         Box::pin(async move {
             match &self.runner.observer {
-                Some(observer) => observer.counts().await,
+                // Only the ids this run sent matter; an observer of a long-lived endpoint
+                // may list millions of others.
+                Some(observer) => {
+                    let sent: std::collections::HashSet<String> = self
+                        .runner
+                        .log
+                        .lock()
+                        .expect("log lock")
+                        .iter()
+                        .flat_map(Sent::ids)
+                        .collect();
+                    observer.counts(&|id| sent.contains(id)).await
+                }
                 None => Err(Need::Observer.unsupported_reason().to_string()),
             }
         })
