@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod gemini_receivers;
+pub mod hostile;
 pub mod http;
 pub mod in_process;
 pub mod json;
