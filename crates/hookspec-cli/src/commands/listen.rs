@@ -16,6 +16,7 @@ use hookspec_engine::report::{Report, terminal};
 
 use super::keys::TrustedKeys;
 use super::report_args::ReportArgs;
+use super::transport_args::{TransportArgs, warn_if_insecure};
 use super::{Failure, Outcome, parse_duration};
 
 /// Arguments of `hookspec listen`.
@@ -59,6 +60,9 @@ pub struct Args {
     strict: bool,
     #[command(flatten)]
     reports: ReportArgs,
+    /// How the --jwks URL is fetched (extra CA certificates, client certificate, headers).
+    #[command(flatten)]
+    transport: TransportArgs,
 }
 
 /// Runs `hookspec listen`.
@@ -74,12 +78,19 @@ pub fn run(args: Args) -> Outcome {
     } else {
         args.keys.apply(Verifier::new())?
     };
+    if args.jwks.is_none() && args.transport.any() {
+        return Err(Failure::usage(
+            "--cacert, --insecure, --client-cert, --client-key and --header apply to the --jwks fetch: give --jwks URL",
+        ));
+    }
+    let transport = args.transport.transport()?;
     let cache = args
         .jwks
         .as_deref()
-        .map(|url| JwksCache::new(url, CachePolicy::default()))
+        .map(|url| JwksCache::with_transport(url, CachePolicy::default(), &transport))
         .transpose()
         .map_err(|e| Failure::usage(format!("--jwks: {e} [{}]", e.code())))?;
+    warn_if_insecure("listen", &transport);
     let mut config = ListenConfig {
         script,
         verifier,
@@ -145,6 +156,11 @@ pub fn run(args: Args) -> Outcome {
         started,
         args.strict,
     );
+    if transport.is_insecure() {
+        report
+            .notes
+            .push(hookspec_engine::transport::INSECURE_NOTE.to_string());
+    }
     report.finish(
         listen::grade(&recording, &config),
         started.elapsed().unwrap_or_default(),

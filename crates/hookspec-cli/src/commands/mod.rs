@@ -10,6 +10,7 @@ mod send;
 mod serve;
 mod shell;
 mod sign;
+mod transport_args;
 mod vectors;
 mod verify;
 
