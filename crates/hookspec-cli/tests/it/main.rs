@@ -25,6 +25,7 @@ mod listen;
 mod props;
 mod serve;
 mod support;
+mod tls;
 mod vectors_consistency;
 mod vectors_corpus;
 mod vectors_harness;
