@@ -13,6 +13,7 @@ mod cases;
 mod check;
 mod check_vectors;
 mod cli;
+mod config;
 mod ct;
 mod docs;
 mod fixtures;
