@@ -312,3 +312,20 @@ fn config_errors_are_one_located_line_with_exit_2() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn list_shows_the_files_selection_without_reading_its_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hookspec.toml"),
+        "target = \"https://staging.example.com/webhooks\"\nsecret_env = \"GATE_SECRET_UNSET\"\ncases = [\"signature/tampered-tag\"]\n[header_env]\n\"X-Gateway-Key\" = \"GATE_KEY_UNSET\"\n",
+    )
+    .unwrap();
+    let out = hookspec_in(dir.path(), &["check", "--list"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with("1 cases\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}

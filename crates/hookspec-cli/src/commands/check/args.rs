@@ -244,8 +244,9 @@ impl Args {
         fill(&mut g.jwks_refetch_wait, &file.jwks_refetch_wait);
         g.jwt_body_binding |= file.jwt_body_binding.unwrap_or(false);
         // Keys: a flag (or HOOKSPEC_SECRET) wins. The file's variables are read only for a
-        // live endpoint (the embedded receiver makes its own keys).
-        if self.url.is_none() {
+        // live endpoint (the embedded receiver makes its own keys), and not for `--list`,
+        // which sends nothing.
+        if self.url.is_none() || self.list {
             // Nothing below applies to the embedded receiver.
         } else if self.secrets.is_empty() {
             for name in &file.secret_env {
@@ -253,12 +254,14 @@ impl Args {
             }
         }
         if self.url.is_some()
+            && !self.list
             && self.revoked_secret.is_none()
             && let Some(name) = &file.revoked_secret_env
         {
             self.revoked_secret = Some(name.resolve(env)?);
         }
         if self.url.is_some()
+            && !self.list
             && self.signing_key.is_none()
             && let Some(name) = &file.signing_key_env
         {
@@ -275,7 +278,7 @@ impl Args {
             t.client_key.clone_from(&file.tls.client_key);
         }
         t.file_headers.clone_from(&file.headers);
-        for (name, var) in &file.header_env {
+        for (name, var) in file.header_env.iter().filter(|_| !self.list) {
             let value = var.resolve(env)?;
             let header = ExtraHeader::new(name, &value).map_err(|e| config::ConfigError::Invalid {
                 at: var.at.clone(),
