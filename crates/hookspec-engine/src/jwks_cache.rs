@@ -4,7 +4,7 @@
 //!
 //! Policy (all values configurable through [`CachePolicy`]):
 //!
-//! * The set is fetched on first use, over HTTPS with [`crate::net::http_client`] (rustls on
+//! * The set is fetched on first use, over HTTPS with [`crate::net::http_client_with`] (rustls on
 //!   ring, redirects never followed). Plain `http://` is refused except to a loopback host
 //!   (tests) unless [`CachePolicy::allow_insecure_http`] is set: a key set fetched in clear
 //!   text lets anyone on the path choose the keys.
@@ -28,7 +28,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::net::http_client;
+use crate::net::http_client_with;
+use crate::transport::Transport;
 use hookspec::internal::unix_now;
 use hookspec::{
     HeaderSource, JWKS_MAX_BYTES, Jwks, JwksError, JwksVerified, JwksVerifier, JwksVerifyError,
@@ -135,6 +136,17 @@ impl std::fmt::Debug for JwksCache {
 impl JwksCache {
     /// A cache for the key set at `url` (nothing is fetched yet).
     pub fn new(url: &str, policy: CachePolicy) -> Result<Self, JwksVerifyError> {
+        Self::with_transport(url, policy, &Transport::default())
+    }
+
+    /// A cache for the key set at `url`, fetched through `transport` (extra roots, no
+    /// certificate check, a client certificate, extra headers: see
+    /// [`crate::net::http_client_with`]). Nothing is fetched yet.
+    pub fn with_transport(
+        url: &str,
+        policy: CachePolicy,
+        transport: &Transport,
+    ) -> Result<Self, JwksVerifyError> {
         let bad = |reason: String| JwksVerifyError::BadUrl { reason };
         let url = reqwest::Url::parse(url).map_err(|e| bad(format!("{url:?}: {e}")))?;
         match url.scheme() {
@@ -148,7 +160,7 @@ impl JwksCache {
             }
             other => return Err(bad(format!("unsupported scheme {other:?}"))),
         }
-        let client = http_client(policy.fetch_timeout)
+        let client = http_client_with(policy.fetch_timeout, transport)
             .map_err(|e| bad(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             url,

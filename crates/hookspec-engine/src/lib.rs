@@ -25,6 +25,7 @@ pub mod report;
 pub mod send;
 pub mod serve;
 mod server_task;
+pub mod transport;
 pub mod vectors;
 
 /// The README's Rust examples, compiled as doctests.

@@ -17,6 +17,7 @@ use hookspec_engine::report::{Report, terminal};
 
 use super::keys::TrustedKeys;
 use super::report_args::ReportArgs;
+use super::transport_args::{TransportArgs, warn_if_insecure};
 use super::{Failure, Outcome, parse_duration};
 
 /// Arguments of `hookspec listen`.
@@ -60,6 +61,9 @@ pub struct Args {
     strict: bool,
     #[command(flatten)]
     reports: ReportArgs,
+    /// How the --jwks URL is fetched (extra CA certificates, client certificate, headers).
+    #[command(flatten)]
+    transport: TransportArgs,
 }
 
 /// Runs `hookspec listen`.
@@ -75,15 +79,22 @@ pub fn run(args: Args) -> Outcome {
     } else {
         args.keys.apply(Verifier::new())?
     };
+    if args.jwks.is_none() && args.transport.any() {
+        return Err(Failure::usage(
+            "--cacert, --insecure, --client-cert, --client-key and --header apply to the --jwks fetch: give --jwks URL",
+        ));
+    }
+    let transport = args.transport.transport()?;
     let cache = args
         .jwks
         .as_deref()
-        .map(|url| JwksCache::new(url, CachePolicy::default()))
+        .map(|url| JwksCache::with_transport(url, CachePolicy::default(), &transport))
         .transpose()
         .map_err(|e| {
             let why = hide_userinfo(&e.to_string(), args.jwks.as_deref());
             Failure::usage(format!("--jwks: {why} [{}]", e.code()))
         })?;
+    warn_if_insecure("listen", &transport);
     let mut config = ListenConfig {
         script,
         verifier,
@@ -151,6 +162,11 @@ pub fn run(args: Args) -> Outcome {
         started,
         args.strict,
     );
+    if transport.is_insecure() {
+        report
+            .notes
+            .push(hookspec_engine::transport::INSECURE_NOTE.to_string());
+    }
     report.finish(
         listen::grade(&recording, &config),
         started.elapsed().unwrap_or_default(),

@@ -10,6 +10,7 @@ mod send;
 mod serve;
 mod shell;
 mod sign;
+mod transport_args;
 mod vectors;
 mod verify;
 
@@ -42,7 +43,7 @@ enum Command {
     Keygen(keygen::Args),
     /// Run the conformance cases against a webhook endpoint (or an embedded reference
     /// receiver) and report, case by case.
-    Check(check::Args),
+    Check(Box<check::Args>),
     /// Test vectors: write the corpus, or check an implementation against it.
     Vectors(vectors::Args),
     /// Run the reference receiver: verify, deduplicate, and expose the observer endpoint.
@@ -112,7 +113,7 @@ pub fn main() -> ExitCode {
         Command::Vectors(args) => vectors::run(args),
         Command::Listen(args) => listen::run(args),
         Command::Serve(args) => serve::run(args),
-        Command::Check(args) => check::run(args),
+        Command::Check(args) => check::run(*args),
         Command::Completions(args) => shell::completions(args),
         Command::Man(args) => shell::man(args),
     })

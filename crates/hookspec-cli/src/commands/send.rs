@@ -12,6 +12,7 @@ use hookspec_engine::send::{
 use hookspec_engine::{exit, net};
 
 use super::keys::SigningKeys;
+use super::transport_args::{TransportArgs, warn_if_insecure};
 use super::{Failure, Outcome, parse_duration, parse_timeout, read_body};
 
 /// Arguments of `hookspec send`.
@@ -44,6 +45,8 @@ pub struct Args {
     event: Option<Event>,
     #[command(flatten)]
     jwt: JwtArgs,
+    #[command(flatten)]
+    transport: TransportArgs,
     /// The body file, or `-` for standard input. Omitted: an empty body.
     #[arg(value_name = "BODY_FILE|-")]
     body: Option<std::path::PathBuf>,
@@ -149,8 +152,12 @@ pub fn run(args: Args) -> Outcome {
         backoff: args.backoff,
         ..RetryPolicy::default()
     };
-    let client = net::http_client(args.timeout)
-        .map_err(|e| Failure::tool(format!("cannot build the HTTP client: {e}")))?;
+    let transport = args.transport.transport()?;
+    let client = net::http_client_with(args.timeout, &transport).map_err(|e| match e {
+        net::ClientError::Transport(e) => super::transport_args::transport_failure(e),
+        other => Failure::tool(format!("{other} [{}]", other.code())),
+    })?;
+    warn_if_insecure("send", &transport);
     let message = Message {
         id: &id,
         body: &body,

@@ -33,6 +33,7 @@ use crate::cases::{self, Case, Keys, Sent};
 use crate::jwks_cache::CachePolicy;
 use crate::report::Report;
 use crate::serve::{RunningServer, ServeConfig, spawn_embedded};
+use crate::transport::Transport;
 
 /// The audience of the embedded receiver when none is given.
 pub const EMBEDDED_AUDIENCE: &str = "https://hookspec.invalid/embedded-receiver";
@@ -66,6 +67,7 @@ pub struct Check {
     jwt_issuer: Option<String>,
     jwt_body_binding: bool,
     refetch_wait: Option<Duration>,
+    transport: Transport,
 }
 
 impl Check {
@@ -98,6 +100,7 @@ impl Check {
             jwt_issuer: None,
             jwt_body_binding: false,
             refetch_wait: None,
+            transport: Transport::default(),
         }
     }
 
@@ -218,6 +221,32 @@ impl Check {
         self
     }
 
+    /// How the endpoint and its observer are reached: extra TLS roots or no certificate
+    /// check, a client certificate (mutual TLS), extra headers on every request (default:
+    /// the platform's roots, nothing extra). A run with certificate checks disabled says so
+    /// in its report's notes. Not used by [`Check::embedded`], whose receiver is plain HTTP
+    /// on loopback.
+    ///
+    /// ```no_run
+    /// # async fn demo(url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// use hookspec_engine::check::Check;
+    /// use hookspec_engine::transport::{ExtraHeader, Transport};
+    /// let transport = Transport::new()
+    ///     .cacert_file("certs/staging-ca.pem")?
+    ///     .secret_header(ExtraHeader::new("X-Gateway-Key", &std::env::var("GATEWAY_KEY")?)?);
+    /// let report = Check::new(url)
+    ///     .secret(hookspec::Secret::parse(&std::env::var("WEBHOOK_SECRET")?)?)
+    ///     .transport(transport)
+    ///     .run()
+    ///     .await?;
+    /// report.assert_conformant();
+    /// # Ok(()) }
+    /// ```
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
     /// The cases this run would execute: the scheme's catalogue narrowed by
     /// [`Check::cases`] and [`Check::skip`].
     /// A selection that leaves no case is an error: a run of nothing would pass.
@@ -235,16 +264,17 @@ impl Check {
     /// server as needed. Nothing is sent yet; see [`Started::key_set_url`].
     pub async fn start(self) -> Result<Started, CheckError> {
         let cases = self.selected()?;
-        let (mut config, server) = match self.url.clone() {
-            Some(url) => (self.live(url).await?, None),
+        let (mut config, server, transport) = match self.url.clone() {
+            Some(url) => (self.live(url).await?, None, self.transport.clone()),
             None => {
                 let (config, server) = self.start_embedded().await?;
-                (config, Some(server))
+                (config, Some(server), Transport::default())
             }
         };
         config.cases = cases;
         Ok(Started {
             config,
+            transport,
             _server: server,
         })
     }
@@ -304,8 +334,8 @@ impl Check {
             keys.secrets.clear();
             keys.revoked = None;
         }
-        // Fail on a malformed URL before anything is served or sent.
-        super::http::Target::parse(&url)?;
+        // Fail on a malformed URL or unusable transport before anything is served or sent.
+        super::http::Target::parse_with(&url, &self.transport)?;
         if self.observe.is_some() && self.observe_command.is_some() {
             return Err(CheckError::TwoObservers);
         }
@@ -413,6 +443,7 @@ fn fresh<T>(key: Result<T, hookspec::KeyError>) -> Result<T, CheckError> {
 #[derive(Debug)]
 pub struct Started {
     config: Config,
+    transport: Transport,
     /// The embedded receiver, kept alive for the run.
     _server: Option<RunningServer>,
 }
@@ -435,7 +466,8 @@ impl Started {
         on_event: &(dyn Fn(Event) + Send + Sync),
     ) -> Result<Finished, CheckError> {
         let (keys, cases) = (self.config.keys.clone(), self.config.cases.clone());
-        let (report, sent) = super::run_recorded(self.config, on_event).await?;
+        let (report, sent) =
+            super::run_recorded_with(self.config, &self.transport, on_event).await?;
         Ok(Finished {
             report,
             sent,

@@ -4,7 +4,8 @@
 //! or reorder repeated fields and refuse non-ASCII values, which are exactly the things the
 //! catalogue varies. Here the request is the delivery's own bytes ([`Delivery::to_http1`])
 //! on a fresh connection (`Connection: close`), plain TCP or TLS (rustls on `ring`, server
-//! certificates checked by the platform verifier). The response head is parsed with
+//! certificates checked by the platform verifier, or as the run's [`Transport`] says), with
+//! the transport's extra headers after the delivery's own. The response head is parsed with
 //! `httparse`; the body is read with a cap (Content-Length, chunked, or to end of stream).
 
 use std::net::SocketAddr;
@@ -17,6 +18,7 @@ use tokio::net::TcpStream;
 use super::CheckError;
 use crate::cases::Answer;
 use crate::delivery::{Delivery, preview};
+use crate::transport::{ExtraHeader, Transport};
 
 /// The longest response head read.
 const MAX_HEAD: usize = 64 * 1024;
@@ -60,6 +62,8 @@ pub struct Target {
         tokio_rustls::TlsConnector,
         rustls::pki_types::ServerName<'static>,
     )>,
+    /// Headers sent after the delivery's own on every request (see [`Transport`]).
+    extra: Arc<[ExtraHeader]>,
 }
 
 impl std::fmt::Debug for Target {
@@ -71,8 +75,15 @@ impl std::fmt::Debug for Target {
 }
 
 impl Target {
-    /// Parses and prepares a target URL (`http://` or `https://`).
+    /// Parses and prepares a target URL (`http://` or `https://`), reached with the
+    /// default [`Transport`].
     pub fn parse(text: &str) -> Result<Self, CheckError> {
+        Self::parse_with(text, &Transport::default())
+    }
+
+    /// Parses and prepares a target URL reached through `transport` (its TLS trust, client
+    /// certificate and extra headers).
+    pub fn parse_with(text: &str, transport: &Transport) -> Result<Self, CheckError> {
         let invalid = |why: String| CheckError::InvalidUrl {
             url: redact_userinfo(text),
             why,
@@ -121,7 +132,7 @@ impl Target {
         }
         let tls = if tls {
             let name = server_name.ok_or_else(|| invalid("invalid TLS server name".into()))?;
-            Some((tls_connector()?, name))
+            Some((tls_connector(transport)?, name))
         } else {
             None
         };
@@ -132,6 +143,7 @@ impl Target {
             host_header,
             path,
             tls,
+            extra: transport.headers().into(),
         })
     }
 
@@ -228,28 +240,39 @@ impl Target {
     /// The bytes of `delivery` as sent to this target.
     pub fn request_bytes(&self, delivery: &Delivery) -> Result<Vec<u8>, String> {
         delivery
-            .to_http1(
-                &self.host_header,
-                &self.path,
-                &[
-                    (
-                        "User-Agent",
-                        concat!("hookspec/", env!("CARGO_PKG_VERSION")),
-                    ),
-                    ("Connection", "close"),
-                ],
-            )
+            .to_http1(&self.host_header, &self.path, &self.trailing_fields())
             .map_err(|e| format!("cannot write the request: {e}"))
+    }
+
+    /// The fields after a request's own: hookspec's `User-Agent` (unless an extra header
+    /// replaces it), `Connection: close`, then the transport's extra headers.
+    fn trailing_fields(&self) -> Vec<(&str, &str)> {
+        let mut fields = Vec::with_capacity(2 + self.extra.len());
+        if !self
+            .extra
+            .iter()
+            .any(|h| h.name().eq_ignore_ascii_case("user-agent"))
+        {
+            fields.push((
+                "User-Agent",
+                concat!("hookspec/", env!("CARGO_PKG_VERSION")),
+            ));
+        }
+        fields.push(("Connection", "close"));
+        fields.extend(self.extra.iter().map(|h| (h.name(), h.value())));
+        fields
     }
 
     /// `GET` on the URL, reading a body of up to `cap` bytes.
     pub async fn get(&self, timeout: Duration, cap: usize) -> Result<Response, String> {
-        let request = format!(
-            "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\nUser-Agent: hookspec/{}\r\nConnection: close\r\n\r\n",
-            self.path,
-            self.host_header,
-            env!("CARGO_PKG_VERSION")
+        let mut request = format!(
+            "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n",
+            self.path, self.host_header,
         );
+        for (name, value) in self.trailing_fields() {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
         let exchange = async {
             let conn = self.connect().await?;
             conn.exchange(request.as_bytes(), cap).await
@@ -454,18 +477,10 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
     }
 }
 
-/// A TLS connector on rustls with the `ring` provider and the platform's certificate
-/// verifier.
-fn tls_connector() -> Result<tokio_rustls::TlsConnector, CheckError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
-        .map_err(|e| CheckError::Tls(e.to_string()))?;
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| CheckError::Tls(e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+/// A TLS connector on rustls with the `ring` provider, configured by `transport` (by
+/// default the platform's certificate verifier, no client certificate).
+fn tls_connector(transport: &Transport) -> Result<tokio_rustls::TlsConnector, CheckError> {
+    let config = transport.rustls_config()?;
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 

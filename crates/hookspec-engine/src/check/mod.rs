@@ -32,6 +32,7 @@ use thiserror::Error;
 
 use crate::cases::{Case, Keys};
 use crate::report::{Report, Verdict};
+use crate::transport::Transport;
 
 /// The per-request timeout used when none is given.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -120,6 +121,9 @@ pub enum CheckError {
     /// TLS could not be set up.
     #[error("cannot set up TLS: {0}")]
     Tls(String),
+    /// The transport settings (certificates, client identity, extra headers) are unusable.
+    #[error(transparent)]
+    Transport(#[from] crate::transport::TransportError),
     /// These case patterns matched no case of the scheme's catalogue.
     #[error("no case matches {} (see hookspec check --list)", .0.join(", "))]
     NoCaseMatches(Vec<String>),
@@ -155,6 +159,7 @@ impl CheckError {
             Self::TwoObservers => "two_observers",
             Self::Observer { .. } => "observer_unusable",
             Self::Tls(_) => "tls_setup",
+            Self::Transport(e) => e.code(),
             Self::NoCaseMatches(_) => "no_case_matches",
             Self::NothingSelected => "nothing_selected",
             Self::NoSigningKey => "no_signing_key",
@@ -176,6 +181,7 @@ impl CheckError {
             | Self::NoSigningKey
             | Self::NoJwksListen
             | Self::NoJwtAudience => crate::exit::USAGE,
+            Self::Transport(e) if e.code() != "tls_setup" => crate::exit::USAGE,
             _ => crate::exit::FAILURE,
         }
     }
@@ -197,9 +203,20 @@ pub async fn run_recorded(
     config: Config,
     on_event: &(dyn Fn(Event) + Send + Sync),
 ) -> Result<(Report, Vec<crate::cases::Sent>), CheckError> {
+    run_recorded_with(config, &Transport::default(), on_event).await
+}
+
+/// Like [`run_recorded`], reaching the endpoint and its observer through `transport`
+/// (TLS trust, client certificate, extra headers). A run without certificate checks
+/// carries [`crate::transport::INSECURE_NOTE`] in its report.
+pub async fn run_recorded_with(
+    config: Config,
+    transport: &Transport,
+    on_event: &(dyn Fn(Event) + Send + Sync),
+) -> Result<(Report, Vec<crate::cases::Sent>), CheckError> {
     let started = SystemTime::now();
     let clock = std::time::Instant::now();
-    let prepared = runner::Runner::prepare(&config).await?;
+    let prepared = runner::Runner::prepare(&config, transport).await?;
     let target_label = config
         .target_label
         .clone()

@@ -58,8 +58,17 @@ pub struct Observer {
 impl Observer {
     /// An observer at `url`.
     pub fn new(url: &str, timeout: Duration) -> Result<Self, CheckError> {
+        Self::new_with(url, timeout, &crate::transport::Transport::default())
+    }
+
+    /// An observer at `url`, reached through `transport` like the endpoint.
+    pub fn new_with(
+        url: &str,
+        timeout: Duration,
+        transport: &crate::transport::Transport,
+    ) -> Result<Self, CheckError> {
         Ok(Self {
-            source: Source::Http(Target::parse(url)?),
+            source: Source::Http(Target::parse_with(url, transport)?),
             timeout,
             redact: Vec::new(),
         })

@@ -70,13 +70,27 @@ pub struct Replay {
 
 /// Replays the vectors and returns the report.
 pub async fn replay(replay: Replay) -> Result<Report, CheckError> {
+    replay_with(replay, &crate::transport::Transport::default()).await
+}
+
+/// Like [`replay`], reaching a live endpoint through `transport` (TLS trust, client
+/// certificate, extra headers); the embedded receivers are reached directly.
+pub async fn replay_with(
+    replay: Replay,
+    transport: &crate::transport::Transport,
+) -> Result<Report, CheckError> {
     let started = SystemTime::now();
     let clock = Instant::now();
     let label = match &replay.target {
-        ReplayTarget::Url { url, .. } => Target::parse(url)?.display(),
+        ReplayTarget::Url { url, .. } => Target::parse_with(url, transport)?.display(),
         ReplayTarget::Embedded => "embedded reference receiver".to_string(),
     };
     let mut report = Report::new("check --vectors", &label, started, replay.strict);
+    if transport.is_insecure() {
+        report
+            .notes
+            .push(crate::transport::INSECURE_NOTE.to_string());
+    }
     let mut results = Vec::new();
     for (_, file) in &replay.files {
         for group in &file.test_groups {
@@ -88,7 +102,7 @@ pub async fn replay(replay: Replay) -> Result<Report, CheckError> {
             if selected.is_empty() {
                 continue;
             }
-            results.extend(replay_group(&replay, &file.scheme, group, &selected).await?);
+            results.extend(replay_group(&replay, transport, &file.scheme, group, &selected).await?);
         }
     }
     report.finish(results, clock.elapsed());
@@ -109,6 +123,7 @@ fn case_id(scheme: &str, test: &TestVector) -> String {
 
 async fn replay_group(
     replay: &Replay,
+    transport: &crate::transport::Transport,
     scheme: &str,
     group: &TestGroup,
     tests: &[&TestVector],
@@ -132,7 +147,7 @@ async fn replay_group(
                     return Ok(unsupported_all(scheme, tests, &why));
                 }
             }
-            let target = Target::parse(url)?;
+            let target = Target::parse_with(url, transport)?;
             send_all(&target, scheme, tests, replay.timeout).await
         }
         ReplayTarget::Embedded => {

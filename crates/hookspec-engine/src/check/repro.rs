@@ -36,8 +36,10 @@ impl BodyFiles {
     }
 }
 
-/// The `curl` command that replays `delivery` to `url` with the body from `body_file`.
-pub fn curl(url: &str, delivery: &Delivery, body_file: &Path) -> String {
+/// The `curl` command that replays `delivery` to `url` with the body from `body_file`;
+/// `options` are raw curl arguments added after the delivery's headers (the run's
+/// transport: see [`crate::transport::Transport::curl_args`]).
+pub fn curl(url: &str, delivery: &Delivery, body_file: &Path, options: &[Vec<u8>]) -> String {
     let mut parts = vec![
         "curl".to_string(),
         "-sS".into(),
@@ -65,6 +67,7 @@ pub fn curl(url: &str, delivery: &Delivery, body_file: &Path) -> String {
         parts.push("-H".into());
         parts.push(shell_quote(b"Content-Type:"));
     }
+    parts.extend(options.iter().map(|o| shell_quote(o)));
     let mut file = b"@".to_vec();
     file.extend_from_slice(body_file.to_string_lossy().as_bytes());
     parts.push("--data-binary".into());
@@ -111,7 +114,7 @@ mod tests {
         let d = Delivery::signed("", "17", "v1,a", b"{}".to_vec())
             .rename("webhook-timestamp", "WEBHOOK-TIMESTAMP")
             .header("webhook-signature", "v1,b c");
-        let cmd = curl("http://127.0.0.1:1/h", &d, Path::new("/tmp/x y.body"));
+        let cmd = curl("http://127.0.0.1:1/h", &d, Path::new("/tmp/x y.body"), &[]);
         assert_eq!(
             cmd,
             "curl -sS -i --http1.1 -X POST http://127.0.0.1:1/h -H 'content-type: application/json' -H 'webhook-id;' -H 'WEBHOOK-TIMESTAMP: 17' -H 'webhook-signature: v1,a' -H 'webhook-signature: v1,b c' --data-binary '@/tmp/x y.body'"
@@ -124,7 +127,7 @@ mod tests {
         assert_eq!(shell_quote(&[b'a', 0xff]), "$'a\\xff'");
         assert_eq!(shell_quote("ü".as_bytes()), "'ü'");
         assert_eq!(shell_quote(b""), "$''");
-        let no_ct = curl("http://h/", &Delivery::post(""), Path::new("b"));
+        let no_ct = curl("http://h/", &Delivery::post(""), Path::new("b"), &[]);
         assert!(no_ct.contains("-H Content-Type:"), "{no_ct}");
     }
 }

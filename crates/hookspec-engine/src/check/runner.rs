@@ -18,6 +18,7 @@ use crate::cases::{
     Session,
 };
 use crate::report::{CaseResult, Verdict};
+use crate::transport::Transport;
 use hookspec::Scheme;
 
 /// The share of a run's deliveries (numerator, denominator) that, once timed out, earns
@@ -29,6 +30,9 @@ pub(super) struct Runner {
     target: Target,
     observer: Option<Observer>,
     keys: Keys,
+    /// The transport's curl options (TLS files, extra headers, sensitive values
+    /// redacted), added to every repro command.
+    curl_options: Vec<Vec<u8>>,
     tag: String,
     timeout: Duration,
     log: Mutex<Vec<Sent>>,
@@ -40,14 +44,17 @@ pub(super) struct Runner {
 impl Runner {
     /// Parses the URLs, reads the observer once, and sends one valid delivery to check that
     /// the endpoint answers and accepts the first secret.
-    pub(super) async fn prepare(config: &Config) -> Result<Arc<Self>, CheckError> {
+    pub(super) async fn prepare(
+        config: &Config,
+        transport: &Transport,
+    ) -> Result<Arc<Self>, CheckError> {
         if config.keys.scheme() == Scheme::V1 && config.keys.secrets.is_empty() {
             return Err(CheckError::NoSecret);
         }
-        let target = Target::parse(&config.url)?;
+        let target = Target::parse_with(&config.url, transport)?;
         let observer = match (&config.observe, &config.observe_command) {
             (Some(_), Some(_)) => return Err(CheckError::TwoObservers),
-            (Some(url), None) => Some(Observer::new(url, config.timeout)?),
+            (Some(url), None) => Some(Observer::new_with(url, config.timeout, transport)?),
             (None, Some(command)) => {
                 Some(Observer::command(command, config.timeout).redacting(&config.keys))
             }
@@ -57,12 +64,16 @@ impl Runner {
             target,
             observer,
             keys: config.keys.clone(),
+            curl_options: transport.curl_args(),
             tag: super::run_tag(),
             timeout: config.timeout,
             log: Mutex::new(Vec::new()),
             sending: AtomicU64::new(0),
             notes: Mutex::new(Vec::new()),
         });
+        if transport.is_insecure() {
+            runner.note(crate::transport::INSECURE_NOTE.to_string());
+        }
         if let Some(observer) = &runner.observer {
             // Read once to prove it works; no id of this run can be in it yet.
             observer
@@ -235,6 +246,7 @@ impl Runner {
                     &self.target.url_with_path(d.path.as_deref()),
                     d,
                     &path,
+                    &self.curl_options,
                 )),
                 Err(e) => {
                     self.note(format!("cannot write the repro body for {}: {e}", case.id));

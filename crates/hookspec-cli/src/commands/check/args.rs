@@ -11,7 +11,10 @@ use hookspec_engine::check::{self, Check};
 use super::super::keys::parse_secret;
 use super::super::report_args::ReportArgs;
 use super::super::serve::parse_scheme;
+use super::super::transport_args::TransportArgs;
 use super::super::{Failure, parse_timeout};
+use super::config;
+use hookspec_engine::transport::ExtraHeader;
 
 /// Arguments of `hookspec check`.
 #[derive(Debug, clap::Args)]
@@ -83,12 +86,12 @@ pub struct Args {
     /// Write this run's findings as a baseline file (each with a reason to fill in).
     #[arg(long, value_name = "FILE")]
     pub write_expect: Option<PathBuf>,
-    /// How many independent cases run at once.
-    #[arg(long, default_value_t = check::DEFAULT_CONCURRENCY, value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
-    pub concurrency: usize,
-    /// Per-request timeout.
-    #[arg(long, default_value = "10s", value_parser = parse_timeout)]
-    pub timeout: Duration,
+    /// How many independent cases run at once [default: 4].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256).map(usize::from))]
+    pub concurrency: Option<usize>,
+    /// Per-request timeout [default: 10s].
+    #[arg(long, value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
     /// Accept HMAC secrets of any non-empty length (the spec asks for 24 to 64 bytes).
     #[arg(long)]
     pub any_secret_length: bool,
@@ -104,6 +107,22 @@ pub struct Args {
     pub export_vectors: Option<PathBuf>,
     #[command(flatten)]
     pub gemini: SchemeArgs,
+    #[command(flatten)]
+    pub transport: TransportArgs,
+    /// Read the run's settings from this TOML file (see --write-config); flags given on
+    /// the command line win over it. Without it, ./hookspec.toml is read when present.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Do not read ./hookspec.toml.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Write a commented starter configuration file (every key, with what it does) to PATH
+    /// [default: hookspec.toml] and exit; an existing file is never overwritten.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "hookspec.toml")]
+    pub write_config: Option<PathBuf>,
+    /// The configuration file the run used, once loaded (see [`Args::load_config`]).
+    #[arg(skip)]
+    pub loaded_config: Option<PathBuf>,
 }
 
 /// How the endpoint verifies: Standard Webhooks v1 (default), v1a with a public key, or
@@ -111,9 +130,10 @@ pub struct Args {
 #[derive(Debug, clap::Args)]
 pub struct SchemeArgs {
     /// The endpoint's scheme: v1 (--secret), v1a (--signing-key; the endpoint trusts its
-    /// whpk_), v1a-jwks or jwt (the endpoint fetches hookspec's key set from --jwks-listen).
-    #[arg(long, value_name = "v1|v1a|v1a-jwks|jwt", value_parser = parse_scheme, default_value = "v1")]
-    pub scheme: Scheme,
+    /// whpk_), v1a-jwks or jwt (the endpoint fetches hookspec's key set from --jwks-listen)
+    /// [default: v1].
+    #[arg(long, value_name = "v1|v1a|v1a-jwks|jwt", value_parser = parse_scheme)]
+    pub scheme: Option<Scheme>,
     /// Where hookspec serves its key set (v1a-jwks, jwt): the endpoint must be configured
     /// with http://ADDR/.well-known/jwks.json. hookspec rotates the keys during the run.
     #[arg(long, value_name = "ADDR")]
@@ -135,7 +155,145 @@ pub struct SchemeArgs {
     pub jwks_refetch_wait: Option<Duration>,
 }
 
+impl SchemeArgs {
+    /// The scheme: the flag, the configuration file, or `v1`.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme.unwrap_or(Scheme::V1)
+    }
+}
+
 impl Args {
+    /// The per-request timeout: the flag, the configuration file, or the default.
+    pub fn timeout(&self) -> Duration {
+        self.timeout.unwrap_or(check::DEFAULT_TIMEOUT)
+    }
+
+    /// How many cases run at once: the flag, the configuration file, or the default.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency.unwrap_or(check::DEFAULT_CONCURRENCY)
+    }
+
+    /// Reads `--config FILE` (or `./hookspec.toml` unless `--no-config`) and fills every
+    /// setting no flag gave (flag > file > default). Secrets and secret header values are
+    /// read from the environment variables the file names.
+    pub fn load_config(&mut self) -> Result<(), Failure> {
+        let source = match (&self.config, self.no_config) {
+            (Some(path), _) => config::Source::Given(path.clone()),
+            (None, true) => config::Source::Disabled,
+            (None, false) => config::Source::Discover,
+        };
+        let Some(file) = config::load(&source).map_err(config_failure)? else {
+            return Ok(());
+        };
+        self.apply_config(&file, &|name| std::env::var(name).ok())
+            .map_err(config_failure)?;
+        self.loaded_config = Some(file.path.clone());
+        Ok(())
+    }
+
+    /// The configuration file this run used, relative to the working directory when it is
+    /// inside it (`hookspec.toml`, `ci/hookspec.toml`), for reports that point at the run's
+    /// configuration (a SARIF result location). `None` when no file was read.
+    pub fn config_path(&self) -> Option<PathBuf> {
+        let path = self.loaded_config.as_ref()?;
+        let relative = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| path.strip_prefix(&cwd).ok().map(PathBuf::from))
+            .unwrap_or_else(|| path.clone());
+        Some(
+            relative
+                .strip_prefix(".")
+                .map(PathBuf::from)
+                .unwrap_or(relative),
+        )
+    }
+
+    /// Fills the settings no flag gave from `file`, reading variables through `env`.
+    pub fn apply_config(
+        &mut self,
+        file: &config::ConfigFile,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), config::ConfigError> {
+        fn fill<T: Clone>(flag: &mut Option<T>, file: &Option<T>) {
+            if flag.is_none() {
+                flag.clone_from(file);
+            }
+        }
+        fn fill_list<T: Clone>(flag: &mut Vec<T>, file: &Option<Vec<T>>) {
+            if flag.is_empty()
+                && let Some(values) = file
+            {
+                flag.clone_from(values);
+            }
+        }
+        fill(&mut self.url, &file.target);
+        fill(&mut self.observe, &file.observe);
+        fill(&mut self.observe_cmd, &file.observe_cmd);
+        fill(&mut self.expect, &file.expect);
+        fill(&mut self.timeout, &file.timeout);
+        fill(&mut self.concurrency, &file.concurrency);
+        fill_list(&mut self.cases, &file.cases);
+        fill_list(&mut self.skip, &file.skip);
+        self.strict |= file.strict.unwrap_or(false);
+        self.any_secret_length |= file.any_secret_length.unwrap_or(false);
+        let g = &mut self.gemini;
+        fill(&mut g.scheme, &file.scheme);
+        fill(&mut g.jwks_listen, &file.jwks_listen);
+        fill(&mut g.jwt_audience, &file.jwt_audience);
+        fill(&mut g.jwt_issuer, &file.jwt_issuer);
+        fill(&mut g.jwks_refetch_wait, &file.jwks_refetch_wait);
+        g.jwt_body_binding |= file.jwt_body_binding.unwrap_or(false);
+        // Keys: a flag (or HOOKSPEC_SECRET) wins. The file's variables are read only for a
+        // live endpoint (the embedded receiver makes its own keys), and not for `--list`,
+        // which sends nothing.
+        if self.url.is_none() || self.list {
+            // Nothing below applies to the embedded receiver.
+        } else if self.secrets.is_empty() {
+            for name in &file.secret_env {
+                self.secrets.push(name.resolve(env)?);
+            }
+        }
+        if self.url.is_some()
+            && !self.list
+            && self.revoked_secret.is_none()
+            && let Some(name) = &file.revoked_secret_env
+        {
+            self.revoked_secret = Some(name.resolve(env)?);
+        }
+        if self.url.is_some()
+            && !self.list
+            && self.signing_key.is_none()
+            && let Some(name) = &file.signing_key_env
+        {
+            self.signing_key = Some(name.resolve(env)?);
+        }
+        // Transport: each flag replaces the file's setting; -H adds to the file's headers.
+        let t = &mut self.transport;
+        if t.cacert.is_empty() {
+            t.cacert.clone_from(&file.tls.cacert);
+        }
+        t.insecure |= file.tls.insecure.unwrap_or(false);
+        if t.client_cert.is_none() && t.client_key.is_none() {
+            t.client_cert.clone_from(&file.tls.client_cert);
+            t.client_key.clone_from(&file.tls.client_key);
+        }
+        t.file_headers.clone_from(&file.headers);
+        for (name, var) in file.header_env.iter().filter(|_| !self.list) {
+            let value = var.resolve(env)?;
+            let header = ExtraHeader::new(name, &value).map_err(|e| config::ConfigError::Invalid {
+                at: var.at.clone(),
+                // The value is a secret: the message names the variable only.
+                message: format!(
+                    "the value of {} is not a usable header value (printable ASCII, no line breaks) [{}]",
+                    var.var,
+                    e.code()
+                ),
+            })?;
+            t.file_headers.push(header.secret());
+        }
+        Ok(())
+    }
+
     /// The run these arguments describe, after checking that the flags fit together and
     /// parsing every key (usage errors name the flag).
     pub fn check(&self) -> Result<Check, Failure> {
@@ -145,10 +303,10 @@ impl Args {
             None => self.embedded()?,
         };
         check = check
-            .scheme(g.scheme)
+            .scheme(g.scheme())
             .strict(self.strict)
-            .timeout(self.timeout)
-            .concurrency(self.concurrency)
+            .timeout(self.timeout())
+            .concurrency(self.concurrency())
             .jwt_body_binding(g.jwt_body_binding);
         if let Some(wait) = g.jwks_refetch_wait {
             check = check.refetch_wait(wait);
@@ -176,7 +334,7 @@ impl Args {
     /// A live endpoint: its keys, parsed, and what each scheme needs.
     fn live(&self, url: &str) -> Result<Check, Failure> {
         self.scheme_flags_fit()?;
-        let scheme = self.gemini.scheme;
+        let scheme = self.gemini.scheme();
         if scheme == Scheme::V1 && self.secrets.is_empty() {
             return Err(Failure::usage(
                 "give the endpoint's secret: --secret whsec_… (or set HOOKSPEC_SECRET)",
@@ -196,9 +354,11 @@ impl Args {
             ),
             None => None,
         };
-        // Fail on a malformed URL before anything is sent.
-        check::http::Target::parse(url)
+        // Fail on a malformed URL or an unusable transport before anything is sent.
+        let transport = self.transport.transport()?;
+        check::http::Target::parse_with(url, &transport)
             .map_err(|e| Failure::usage(format!("{e} [{}]", e.code())))?;
+        check = check.transport(transport);
         if let Some(observe) = &self.observe {
             check::http::Target::parse(observe)
                 .map_err(|e| Failure::usage(format!("--observe: {e} [{}]", e.code())))?;
@@ -241,6 +401,11 @@ impl Args {
                 "--observe-cmd needs a URL; without one, hookspec check runs against an embedded receiver with its own observer",
             ));
         }
+        if self.transport.any() {
+            return Err(Failure::usage(
+                "--cacert, --insecure, --client-cert, --client-key and --header need a URL; without one, hookspec check runs against an embedded receiver on loopback",
+            ));
+        }
         if self.observe.is_some()
             || self.revoked_secret.is_some()
             || self.signing_key.is_some()
@@ -254,7 +419,7 @@ impl Args {
         if !self.secrets.is_empty() {
             eprintln!(
                 "{}",
-                if self.gemini.scheme == Scheme::V1 {
+                if self.gemini.scheme() == Scheme::V1 {
                     "hookspec check: no URL, so the embedded reference receiver is checked with fresh secrets (--secret and HOOKSPEC_SECRET are used only with a URL)"
                 } else {
                     "hookspec check: no URL, so the embedded reference receiver is checked with fresh keys (--secret and HOOKSPEC_SECRET are not used)"
@@ -277,17 +442,25 @@ impl Args {
     fn scheme_flags_fit(&self) -> Result<(), Failure> {
         let g = &self.gemini;
         let jwt_flags = g.jwt_audience.is_some() || g.jwt_issuer.is_some() || g.jwt_body_binding;
-        if !g.scheme.uses_jwks() && g.jwks_listen.is_some() {
+        if !g.scheme().uses_jwks() && g.jwks_listen.is_some() {
             return Err(Failure::usage(
                 "--jwks-listen goes with --scheme v1a-jwks or --scheme jwt",
             ));
         }
-        if g.scheme != Scheme::Jwt && jwt_flags {
+        if g.scheme() != Scheme::Jwt && jwt_flags {
             return Err(Failure::usage(
                 "--jwt-audience, --jwt-issuer and --jwt-body-binding go with --scheme jwt",
             ));
         }
         Ok(())
+    }
+}
+
+/// A configuration error as the command's one-line failure.
+pub fn config_failure(e: config::ConfigError) -> Failure {
+    Failure {
+        exit: e.exit_code(),
+        message: format!("{e} [{}]", e.code()),
     }
 }
 

@@ -10,7 +10,7 @@ pub fn rerun_hint(args: &Args) -> String {
     let q = |text: &str| check::repro::shell_quote(text.as_bytes());
     let g = &args.gemini;
     // Keys by reference, never by value; the key-set schemes make fresh keys each run.
-    let scheme = match g.scheme {
+    let scheme = match g.scheme() {
         Scheme::V1 => String::new(),
         Scheme::V1a => " --scheme v1a --signing-key whsk_…".to_string(),
         other => {
@@ -32,6 +32,13 @@ pub fn rerun_hint(args: &Args) -> String {
             flags
         }
     };
+    if let Some(path) = args.config_path() {
+        // The file carries the endpoint, the key variables and the transport.
+        return format!(
+            "re-run one case, freshly signed: hookspec check --config {} --cases ID",
+            q(&path.to_string_lossy())
+        );
+    }
     match &args.url {
         Some(url) => {
             let observe = args
@@ -39,14 +46,15 @@ pub fn rerun_hint(args: &Args) -> String {
                 .as_deref()
                 .map(|o| format!(" --observe {}", q(o)))
                 .unwrap_or_default();
-            let secret = if g.scheme == Scheme::V1 {
+            let secret = if g.scheme() == Scheme::V1 {
                 " --secret \"$HOOKSPEC_SECRET\""
             } else {
                 ""
             };
             format!(
-                "re-run one case, freshly signed: hookspec check {}{secret}{scheme}{observe} --cases ID",
-                q(&check::http::redact_userinfo(url))
+                "re-run one case, freshly signed: hookspec check {}{secret}{scheme}{observe}{} --cases ID",
+                q(&check::http::redact_userinfo(url)),
+                transport_flags(args)
             )
         }
         None => format!("re-run one case: hookspec check{scheme} --cases ID"),
@@ -76,4 +84,32 @@ pub fn listing(cases: &[cases::Case]) -> String {
     }
     out.push_str(&format!("{} cases\n", cases.len()));
     out
+}
+
+/// The transport flags of the run (files by path, sensitive header values redacted).
+fn transport_flags(args: &Args) -> String {
+    let q = |text: &str| check::repro::shell_quote(text.as_bytes());
+    let t = &args.transport;
+    let mut flags = String::new();
+    for file in &t.cacert {
+        flags.push_str(&format!(" --cacert {}", q(&file.to_string_lossy())));
+    }
+    if t.insecure {
+        flags.push_str(" --insecure");
+    }
+    if let (Some(cert), Some(key)) = (&t.client_cert, &t.client_key) {
+        flags.push_str(&format!(
+            " --client-cert {} --client-key {}",
+            q(&cert.to_string_lossy()),
+            q(&key.to_string_lossy())
+        ));
+    }
+    for text in &t.headers {
+        let shown = match hookspec_engine::transport::ExtraHeader::parse(text) {
+            Ok(header) => header.display(),
+            Err(_) => continue,
+        };
+        flags.push_str(&format!(" -H {}", q(&shown)));
+    }
+    flags
 }

@@ -3,6 +3,7 @@
 //! [`hookspec_engine::check::Check`]; this module parses, prints and writes files.
 
 mod args;
+pub mod config;
 mod hint;
 
 use std::io::IsTerminal as _;
@@ -20,8 +21,18 @@ pub use hint::listing;
 use super::{Failure, Outcome};
 
 /// Runs `hookspec check`.
-pub fn run(args: Args) -> Outcome {
-    let scheme = args.gemini.scheme;
+pub fn run(mut args: Args) -> Outcome {
+    if let Some(path) = &args.write_config {
+        config::write_template(path).map_err(args::config_failure)?;
+        println!(
+            "wrote {}: uncomment what you need; `hookspec check` reads ./hookspec.toml, or pass --config {}",
+            path.display(),
+            path.display()
+        );
+        return Ok(exit::OK);
+    }
+    args.load_config()?;
+    let scheme = args.gemini.scheme();
     if scheme.uses_jwks() && args.export_vectors.is_some() {
         return Err(Failure::usage(
             "--export-vectors freezes v1 and v1a runs; the key-set schemes' stateless cases are in vectors/v1a-jwks.json and vectors/jwt.json",
@@ -107,7 +118,11 @@ fn compare(baseline: &Baseline, report: &Report) -> u8 {
 
 /// Sets the run up, runs it with a progress bar on a terminal, and returns the report.
 async fn run_checks(args: &Args) -> Result<Report, Failure> {
-    let started = args.check()?.start().await.map_err(check_failure)?;
+    let check = args.check()?;
+    if args.url.is_some() {
+        super::transport_args::warn_if_insecure("check", &args.transport.transport()?);
+    }
+    let started = check.start().await.map_err(check_failure)?;
     if let (Some(url), Some(_)) = (started.key_set_url(), &args.url) {
         eprintln!(
             "hookspec check: serving the key set at {url} (the endpoint must fetch its keys there)"
@@ -187,10 +202,12 @@ async fn replay_vectors(args: &Args) -> Result<Report, Failure> {
             .map_err(|e| Failure::usage(format!("invalid vector file {}: {e}", path.display())))?;
         files.push((path.display().to_string(), file));
     }
+    let transport = args.transport.transport()?;
     let target = match &args.url {
         Some(url) => {
-            check::http::Target::parse(url)
+            check::http::Target::parse_with(url, &transport)
                 .map_err(|e| Failure::usage(format!("{e} [{}]", e.code())))?;
+            super::transport_args::warn_if_insecure("check", &transport);
             let trusted = if args.secrets.is_empty() {
                 None
             } else {
@@ -201,16 +218,24 @@ async fn replay_vectors(args: &Args) -> Result<Report, Failure> {
                 trusted,
             }
         }
+        None if args.transport.any() => {
+            return Err(Failure::usage(
+                "--cacert, --insecure, --client-cert, --client-key and --header need a URL; without one, the vectors run against embedded receivers on loopback",
+            ));
+        }
         None => check::replay::ReplayTarget::Embedded,
     };
-    check::replay::replay(check::replay::Replay {
-        files,
-        target,
-        cases: args.cases.clone(),
-        skip: args.skip.clone(),
-        timeout: args.timeout,
-        strict: args.strict,
-    })
+    check::replay::replay_with(
+        check::replay::Replay {
+            files,
+            target,
+            cases: args.cases.clone(),
+            skip: args.skip.clone(),
+            timeout: args.timeout(),
+            strict: args.strict,
+        },
+        &transport,
+    )
     .await
     .map_err(check_failure)
 }

@@ -15,6 +15,7 @@ pub mod process;
 pub mod receivers;
 pub mod reports;
 pub mod server;
+pub mod tls;
 
 #[cfg(test)]
 mod sanity;
