@@ -23,6 +23,7 @@ mod jwks;
 mod kat;
 mod listen;
 mod props;
+mod report_formats;
 mod serve;
 mod support;
 mod vectors_consistency;
