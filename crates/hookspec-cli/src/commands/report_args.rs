@@ -53,6 +53,9 @@ impl ReportArgs {
     /// current directory (a CI job runs at the repository root). A path that cannot be made
     /// repository-relative is a usage error only when `--sarif` is asked for without
     /// `--sarif-anchor`.
+    // Called where a command reads its config file (`--config FILE`); until then only the
+    // tests call it.
+    #[allow(dead_code)]
     pub fn anchor_default(&mut self, path: &Path) -> Result<(), Failure> {
         if self.sarif_anchor.is_some() {
             return Ok(());
@@ -116,5 +119,49 @@ impl ReportArgs {
             })?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(sarif: bool, anchor: Option<&str>) -> ReportArgs {
+        ReportArgs {
+            sarif: sarif.then(|| PathBuf::from("out.sarif")),
+            sarif_anchor: anchor.map(str::to_string),
+            ..ReportArgs::default()
+        }
+    }
+
+    #[test]
+    fn the_config_file_is_the_default_anchor() {
+        let mut a = args(true, None);
+        assert_eq!(a.anchor(), sarif::DEFAULT_ANCHOR);
+        a.anchor_default(Path::new("./ci/hookspec.toml")).unwrap();
+        assert_eq!(a.anchor(), "ci/hookspec.toml");
+        // Absolute, under the current directory: made relative.
+        let mut a = args(true, None);
+        let cwd = std::env::current_dir().unwrap();
+        a.anchor_default(&cwd.join("conf").join("hookspec.toml"))
+            .unwrap();
+        assert_eq!(a.anchor(), "conf/hookspec.toml");
+    }
+
+    #[test]
+    fn an_explicit_anchor_wins() {
+        let mut a = args(true, Some("security/hookspec.toml"));
+        a.anchor_default(Path::new("other.toml")).unwrap();
+        assert_eq!(a.anchor(), "security/hookspec.toml");
+    }
+
+    #[test]
+    fn a_config_outside_the_repository_is_an_error_only_for_sarif() {
+        let outside = Path::new("../elsewhere/hookspec.toml");
+        let mut a = args(true, None);
+        let e = a.anchor_default(outside).unwrap_err();
+        assert!(e.message.contains("--sarif-anchor"), "{}", e.message);
+        assert!(args(false, None).anchor_default(outside).is_ok());
+        assert!(args(true, Some("x.toml")).anchor_default(outside).is_ok());
     }
 }

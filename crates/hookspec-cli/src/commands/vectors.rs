@@ -185,12 +185,11 @@ fn check(args: CheckArgs) -> Outcome {
     })?;
     print!("{}", summary(&outcome, &target, started.elapsed()));
     let mut report = Report::new("vectors check", &target, started_at, false);
-    report.scheme = Some(
-        Vec::from_iter(std::collections::BTreeSet::from_iter(
-            files.iter().map(|f| f.scheme.as_str()),
-        ))
-        .join(", "),
-    );
+    let schemes = files
+        .iter()
+        .filter(|f| f.number_of_tests > 0)
+        .map(|f| f.scheme.as_str());
+    report.scheme = Some(Vec::from_iter(std::collections::BTreeSet::from_iter(schemes)).join(", "));
     report.finish(
         harness::to_cases(&outcome, &files, &repro),
         started.elapsed(),
