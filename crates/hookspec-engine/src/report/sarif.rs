@@ -321,8 +321,12 @@ fn result(case: &CaseResult, rule_index: usize, target: &str, anchor: &str) -> V
         "level": level,
         "message": {
             "text": format!(
-                "{} ({}): {} Expected: {}. Observed: {}. Target: {}.",
-                case.id, case.verdict, case.message, case.expected, case.observed, target
+                "{} ({}): {}. Expected: {}. Observed: {}. Target: {target}.",
+                case.id,
+                case.verdict,
+                case.message.trim_end_matches('.'),
+                case.expected.trim_end_matches('.'),
+                case.observed.to_string().trim_end_matches('.')
             )
         },
         "locations": [{
