@@ -31,7 +31,7 @@ enum Sub {
     Generate(GenerateArgs),
     /// Check an implementation against the vectors through an adapter (exit 0 no divergence,
     /// 1 divergences, 2 bad arguments or vector file, 3 the adapter failed).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Answer adapter-protocol requests on stdin with the reference verifier.
     #[command(hide = true)]
     Adapter,
@@ -86,7 +86,7 @@ fn parse_only(text: &str) -> Result<(String, u32), String> {
 pub fn run(args: Args) -> Outcome {
     match args.command {
         Sub::Generate(a) => generate(&a.out),
-        Sub::Check(a) => check(a),
+        Sub::Check(a) => check(*a),
         Sub::Adapter => adapter(),
     }
 }
@@ -185,6 +185,11 @@ fn check(args: CheckArgs) -> Outcome {
     })?;
     print!("{}", summary(&outcome, &target, started.elapsed()));
     let mut report = Report::new("vectors check", &target, started_at, false);
+    let schemes = files
+        .iter()
+        .filter(|f| f.number_of_tests > 0)
+        .map(|f| f.scheme.as_str());
+    report.scheme = Some(Vec::from_iter(std::collections::BTreeSet::from_iter(schemes)).join(", "));
     report.finish(
         harness::to_cases(&outcome, &files, &repro),
         started.elapsed(),

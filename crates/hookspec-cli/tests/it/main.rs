@@ -25,6 +25,7 @@ mod jwks;
 mod kat;
 mod listen;
 mod props;
+mod report_formats;
 mod serve;
 mod support;
 mod tls;

@@ -2,13 +2,14 @@
 //! case, each with `name` (the case id) and `classname` (`hookspec.<family>`), which CI test
 //! reporters require. `FAILED` (and `NON-STRICT` under `--strict`) are failures with a
 //! message; `UNSUPPORTED` is skipped; other verdicts pass, with the message in system-out.
+//! The run's notes are `note` properties of every suite, and lead each suite's system-out.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report as JUnitReport, TestCase, TestCaseStatus, TestSuite};
 
-use super::{CaseResult, Format, Report, Verdict};
+use super::{CaseResult, Format, Report, Verdict, redact};
 
 /// The JUnit XML format.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,6 +39,13 @@ pub fn render(report: &Report) -> String {
     }
     for family in order {
         let mut suite = TestSuite::new(family);
+        if !report.notes.is_empty() {
+            let notes: Vec<String> = report.notes.iter().map(|n| redact::userinfo(n)).collect();
+            for note in &notes {
+                suite.add_property(("note", note.as_str()));
+            }
+            suite.set_system_out(format!("note: {}", notes.join("\nnote: ")));
+        }
         for case in &families[family] {
             suite.add_test_case(test_case(case, report.strict));
         }
@@ -131,5 +139,21 @@ mod tests {
         );
         assert!(xml.contains("<skipped"));
         assert_eq!(xml.matches("<testsuite ").count(), 2);
+        assert!(!xml.contains("name=\"note\""));
+    }
+
+    #[test]
+    fn notes_are_properties_and_system_out_of_every_suite() {
+        let report = crate::report::fixture::mixed();
+        let xml = render(&report);
+        let suites = xml.matches("<testsuite ").count();
+        assert_eq!(suites, 3);
+        assert_eq!(
+            xml.matches("<property name=\"note\" value=\"--insecure: the endpoint&apos;s TLS certificate was not verified\"/>").count(),
+            suites,
+            "{xml}"
+        );
+        assert!(xml.contains("<system-out>note: --insecure"));
+        assert!(!xml.contains(crate::report::fixture::PASSWORD));
     }
 }

@@ -1,13 +1,20 @@
 //! The one report model shared by `check`, `listen` and `vectors check`, and its writers
-//! (terminal, JSON, JUnit) and the baseline ("expect") file.
+//! (terminal, JSON, JUnit, HTML, Markdown, SARIF) and the baseline ("expect") file.
 //!
 //! A run produces one [`Report`]: a list of [`CaseResult`]s, each with a [`Verdict`]
 //! (Autobahn's vocabulary: OK / NON-STRICT / INFORMATIONAL / UNSUPPORTED / FAILED) and the
 //! evidence behind it. Writers only render; they never judge.
 
 pub mod baseline;
+pub mod command_line;
+#[cfg(test)]
+pub(crate) mod fixture;
+pub mod html;
 pub mod json;
 pub mod junit;
+pub mod markdown;
+pub mod redact;
+pub mod sarif;
 pub mod terminal;
 
 use std::fmt;
@@ -18,8 +25,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::exit;
 
+pub use html::Html;
 pub use json::Json;
 pub use junit::Junit;
+pub use markdown::Markdown;
+pub use sarif::Sarif;
 pub use terminal::Terminal;
 
 /// A report format: `check`, `listen` and `vectors check` write every format through this
@@ -299,6 +309,15 @@ pub struct Report {
     pub duration_ms: u64,
     /// Whether `--strict` was given (NON-STRICT then fails the run).
     pub strict: bool,
+    /// The signature scheme the run used (`v1`, `v1a`, `v1a-jwks`, `jwt`), when one applies.
+    /// Optional in the JSON contract: absent in reports of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<String>,
+    /// The command line that re-runs this run, secrets replaced by environment-variable
+    /// placeholders (see [`command_line::redacted`]). Optional in the JSON contract: set by
+    /// the CLI, absent for runs driven from Rust.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_line: Option<String>,
     /// Remarks about the run as a whole (a valid delivery was rejected: wrong secret?; how
     /// to enable the unsupported cases), one line each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -320,6 +339,8 @@ impl Report {
             started_at: humantime::format_rfc3339_seconds(started).to_string(),
             duration_ms: 0,
             strict,
+            scheme: None,
+            command_line: None,
             notes: Vec::new(),
             cases: Vec::new(),
             summary: Summary::default(),
@@ -350,6 +371,26 @@ impl Report {
                 terminal::render_findings(self)
             );
         }
+    }
+
+    /// The run's outcome in a few words, as the HTML and Markdown reports title it:
+    /// `conformant`, `N finding(s)` (the cases that fail the run), or `no case ran`.
+    pub fn outcome(&self) -> String {
+        match self.findings().count() {
+            0 if self.cases.is_empty() => "no case ran".to_string(),
+            0 => "conformant".to_string(),
+            1 => "1 finding".to_string(),
+            n => format!("{n} findings"),
+        }
+    }
+
+    /// The cases a reader should look at: every `FAILED` and `NON-STRICT` case, whether or
+    /// not `--strict` makes the `NON-STRICT` ones fail the run (the SARIF results, the
+    /// Markdown findings table).
+    pub fn breaches(&self) -> impl Iterator<Item = &CaseResult> {
+        self.cases
+            .iter()
+            .filter(|c| matches!(c.verdict, Verdict::Failed | Verdict::NonStrict))
     }
 
     /// Exit code without a baseline: 0 conformant, 1 findings.

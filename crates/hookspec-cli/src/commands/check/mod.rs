@@ -60,7 +60,9 @@ pub fn run(mut args: Args) -> Outcome {
         .build()
         .map_err(|e| Failure::tool(format!("cannot start the async runtime: {e}")))?;
     let report = if args.vectors.is_empty() {
-        runtime.block_on(run_checks(&args))?
+        let mut report = runtime.block_on(run_checks(&args))?;
+        report.scheme = Some(scheme.to_string());
+        report
     } else {
         runtime.block_on(replay_vectors(&args))?
     };
