@@ -171,7 +171,7 @@ fn metadata(out: &mut String, report: &Report, target: &str) {
         let _ = writeln!(
             out,
             "<dt>re-run</dt><dd><pre class=\"copyable\">{}</pre></dd>",
-            escape(line)
+            escape(&redact::userinfo(line))
         );
     }
     out.push_str("</dl>\n");
