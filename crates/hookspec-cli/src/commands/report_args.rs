@@ -53,9 +53,6 @@ impl ReportArgs {
     /// current directory (a CI job runs at the repository root). A path that cannot be made
     /// repository-relative is a usage error only when `--sarif` is asked for without
     /// `--sarif-anchor`.
-    // Called where a command reads its config file (`--config FILE`); until then only the
-    // tests call it.
-    #[allow(dead_code)]
     pub fn anchor_default(&mut self, path: &Path) -> Result<(), Failure> {
         if self.sarif_anchor.is_some() {
             return Ok(());

@@ -329,3 +329,90 @@ fn list_shows_the_files_selection_without_reading_its_secrets() {
         text(&out.stdout)
     );
 }
+
+/// GitHub rejects a SARIF upload whose results lack a repository file: with a config file,
+/// the file itself is that location (as the path the run was given, relative to the
+/// repository root where the job runs); `--sarif-anchor` still wins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_config_file_is_the_sarif_location_unless_an_anchor_is_given() {
+    let receiver = crate::support::receivers::spawn_flawed(
+        crate::support::receivers::Flaw::PrefixComparison,
+        &[Secret::parse(SECRET).unwrap()],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("ci")).unwrap();
+    std::fs::write(
+        dir.path().join("ci/hookspec.toml"),
+        format!(
+            "target = \"{}\"\nsecret_env = \"WEBHOOK_SECRET\"\ncases = [\"signature\"]\n",
+            receiver.base_url
+        ),
+    )
+    .unwrap();
+    let uris = |sarif: &str| -> Vec<String> {
+        let log: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(sarif)).unwrap())
+                .unwrap();
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    // The receiver compares signatures by prefix: the signature family has findings.
+    let env = [("WEBHOOK_SECRET", SECRET)];
+    let out = hookspec_async(
+        dir.path(),
+        &[
+            "check",
+            "--config",
+            "ci/hookspec.toml",
+            "--sarif",
+            "a.sarif",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("a.sarif")).unwrap())
+            .unwrap();
+    assert!(
+        log["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 1
+    );
+    let anchored = uris("a.sarif");
+    assert!(!anchored.is_empty());
+    assert!(
+        anchored.iter().all(|u| u == "ci/hookspec.toml"),
+        "{anchored:?}"
+    );
+
+    let out = hookspec_async(
+        dir.path(),
+        &[
+            "check",
+            "--config",
+            "ci/hookspec.toml",
+            "--sarif",
+            "b.sarif",
+            "--sarif-anchor",
+            "deploy/webhooks.yaml",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!uris("b.sarif").is_empty());
+    assert!(uris("b.sarif").iter().all(|u| u == "deploy/webhooks.yaml"));
+}

@@ -32,6 +32,9 @@ pub fn run(mut args: Args) -> Outcome {
         return Ok(exit::OK);
     }
     args.load_config()?;
+    if let Some(config) = args.config_path() {
+        args.reports.anchor_default(&config)?;
+    }
     let scheme = args.gemini.scheme();
     if scheme.uses_jwks() && args.export_vectors.is_some() {
         return Err(Failure::usage(
