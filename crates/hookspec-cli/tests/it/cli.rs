@@ -728,8 +728,22 @@ fn timeouts_too_short_to_wait_for_an_answer_are_usage_errors() {
         &["check", "--timeout", "0"],
         &["check", "--scheme", "jwt", "--jwks-refetch-wait", "0s"],
         &["vectors", "check", "--builtin", "--timeout", "1ms"],
-        &["send", "http://127.0.0.1:9/", "--secret", K, "--timeout", "0"],
-        &["send", "http://127.0.0.1:9/", "--secret", K, "--timeout", "1ns"],
+        &[
+            "send",
+            "http://127.0.0.1:9/",
+            "--secret",
+            K,
+            "--timeout",
+            "0",
+        ],
+        &[
+            "send",
+            "http://127.0.0.1:9/",
+            "--secret",
+            K,
+            "--timeout",
+            "1ns",
+        ],
     ] {
         let out = hookspec().args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -149,7 +149,9 @@ async fn a_window_measured_through_timeouts_is_not_judged() {
         repro_dir: Some(dir.path().to_path_buf()),
         target_label: None,
     };
-    let report = check::run(config, &|_| {}).await.expect("the run completes");
+    let report = check::run(config, &|_| {})
+        .await
+        .expect("the run completes");
     let case = &report.cases[0];
     assert_eq!(case.verdict, Verdict::Unsupported, "{}", case.message);
     assert!(
