@@ -117,6 +117,50 @@ async fn a_slow_but_correct_endpoint_is_not_reported_as_an_auth_bypass() {
     assert!(!processed.is_empty(), "the receiver processed nothing");
 }
 
+/// The timestamp window is measured by accepted and refused deliveries; deliveries held past
+/// the timeout are neither, so the measurement is not reported as one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_measured_through_timeouts_is_not_judged() {
+    let server = reference().await;
+    // The preflight and the window's fresh delivery go straight through; every probe after
+    // them is held past the timeout.
+    let proxy = SlowProxy::start(server.local_addr(), 2, Duration::from_millis(1500)).await;
+    let cases = select(
+        catalogue_for(Scheme::V1),
+        &["timestamp/window-past".to_string()],
+        &[],
+    )
+    .expect("the case exists");
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        url: proxy.url.clone(),
+        keys: Keys {
+            secrets: vec![secret(1)],
+            revoked: None,
+            signing_key: None,
+            key_set: None,
+        },
+        observe: None,
+        observe_command: None,
+        strict: false,
+        cases,
+        concurrency: 1,
+        timeout: Duration::from_millis(300),
+        repro_dir: Some(dir.path().to_path_buf()),
+        target_label: None,
+    };
+    let report = check::run(config, &|_| {})
+        .await
+        .expect("the run completes");
+    let case = &report.cases[0];
+    assert_eq!(case.verdict, Verdict::Unsupported, "{}", case.message);
+    assert!(
+        case.message.starts_with("not judged: ") && case.message.contains("(it was: window of 0 s"),
+        "{}",
+        case.message
+    );
+}
+
 // ------------------------------------------------------------ a huge observer document
 
 /// The generous bound on `hookspec check`'s peak resident memory while it reads a 32 MiB

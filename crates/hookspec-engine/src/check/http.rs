@@ -592,6 +592,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_endpoint_that_never_answers_is_a_timeout_not_a_refusal() {
+        // Accepts, reads, and holds the connection without answering.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let _server = tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        let target = Target::parse(&format!("http://{addr}/")).unwrap();
+        let answer = target
+            .send(&Delivery::post("{}"), Duration::from_millis(200))
+            .await;
+        assert_eq!(
+            answer,
+            Answer::TimedOut {
+                after: Duration::from_millis(200)
+            }
+        );
+        assert!(!answer.is_refusal() && !answer.is_success());
+        assert_eq!(answer.short(), "no answer within 200ms");
+    }
+
+    #[tokio::test]
     async fn https_goes_through_a_tls_handshake() {
         // A plain-HTTP server behind an https:// URL: the handshake fails, clearly.
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -300,15 +300,15 @@ impl Runner {
     }
 
     /// An interactive case judges answers as accepted or not; when some of its deliveries
-    /// got no answer within the timeout, a finding it makes may rest on a delivery the
-    /// endpoint would have accepted, so it is reported `UNSUPPORTED`, with the finding quoted.
-    /// The other kinds judge timeouts themselves (see [`crate::cases::judge`]), and so do
-    /// the audits of the whole run.
+    /// got no answer within the timeout, a finding or a measurement it makes may rest on a
+    /// delivery the endpoint would have accepted, so it is reported `UNSUPPORTED`, with what
+    /// it found quoted. The other kinds judge timeouts themselves (see
+    /// [`crate::cases::judge`]), and so do the audits of the whole run.
     fn unless_timed_out(&self, case: &Case, judgement: Judgement) -> Judgement {
         let interactive = matches!(case.kind, crate::cases::Kind::Interactive { .. });
         let finding = matches!(
             judgement.outcome,
-            Outcome::Breach | Outcome::MustBreach | Outcome::NonStrict
+            Outcome::Breach | Outcome::MustBreach | Outcome::NonStrict | Outcome::Measured
         );
         if !interactive || case.phase() == Phase::Last || !finding {
             return judgement;
@@ -324,7 +324,7 @@ impl Runner {
         Judgement {
             outcome: Outcome::Unsupported,
             message: format!(
-                "not judged: {timed_out} of its {sent} deliveries got no answer within {} (--timeout), so the finding may rest on a delivery the endpoint would have accepted (it was: {}); raise --timeout for a slow endpoint",
+                "not judged: {timed_out} of its {sent} deliveries got no answer within {} (--timeout), so the result may rest on a delivery the endpoint would have accepted (it was: {}); raise --timeout for a slow endpoint",
                 humantime::format_duration(self.timeout),
                 judgement.message
             ),
