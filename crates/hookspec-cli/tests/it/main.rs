@@ -28,3 +28,4 @@ mod support;
 mod vectors_consistency;
 mod vectors_corpus;
 mod vectors_harness;
+mod vectors_hostile;
