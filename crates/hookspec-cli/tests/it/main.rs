@@ -29,3 +29,4 @@ mod vectors_consistency;
 mod vectors_corpus;
 mod vectors_harness;
 mod vectors_hostile;
+mod vectors_matrix;
