@@ -436,3 +436,29 @@ fn adapter() -> Outcome {
     }
     Ok(exit::OK)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_names_only_what_looks_like_a_name() {
+        let named = parse_exec("node-1.1.1=env NODE_PATH=x node a.js").unwrap();
+        assert_eq!(named.name, "node-1.1.1");
+        assert_eq!(named.command, "env NODE_PATH=x node a.js");
+        for bare in [
+            "env NODE_PATH=x node a.js",
+            "NODE_PATH=x node a.js",
+            "./a --k=v",
+            "a b=c",
+        ] {
+            let parsed = parse_exec(bare).unwrap();
+            assert_eq!(
+                (parsed.name.as_str(), parsed.command.as_str()),
+                (bare, bare)
+            );
+        }
+        assert!(parse_exec("name=").is_err());
+        assert!(parse_exec("  ").is_err());
+    }
+}
