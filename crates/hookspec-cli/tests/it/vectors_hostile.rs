@@ -77,7 +77,7 @@ fn a_trickle_that_never_completes_a_line_is_stopped_at_the_timeout() {
 
 /// Peak resident memory of `hookspec vectors check` under an endless flood of blank lines,
 /// from `getrusage(RUSAGE_CHILDREN)` in a Python parent once it has exited. A memory bound,
-/// not a timing one: the reader holds at most 136 KiB of the adapter's output, so the whole
+/// not a timing one: the reader holds at most 264 KiB of the adapter's output, so the whole
 /// process stays far below it.
 #[test]
 fn peak_memory_under_a_blank_line_flood_stays_bounded() {

@@ -9,11 +9,12 @@
 //! Memory is bounded whatever the adapter prints. The reader takes at most [`MAX_LINE`] bytes
 //! for one answer, counting the blank lines before it, through an 8 KiB buffer, and hands the
 //! line over a rendezvous channel: it never reads ahead of the answer being waited for. So
-//! the reader holds at most `2 × MAX_LINE + 8 KiB` = 136 KiB (the line being handed over, the
-//! buffer the next one is read into, the read buffer), plus the 2 KiB tail of standard error. An adapter that prints more than
-//! [`MAX_LINE`] bytes without completing an answer (an endless line, a flood of blank lines)
-//! is stopped with [`AdapterError::TooLong`]. The deadline covers the whole wait for one
-//! answer: bytes that keep arriving do not extend it.
+//! the reader holds at most 264 KiB of the adapter's output: its 64 KiB line buffer, the 8 KiB
+//! read buffer and the one line it hands over (64 KiB of bytes, up to 192 KiB as text when
+//! they are not UTF-8 and each invalid byte becomes U+FFFD), plus the 2 KiB tail of standard
+//! error. An adapter that prints more than [`MAX_LINE`] bytes without completing an answer
+//! (an endless line, a flood of blank lines) is stopped with [`AdapterError::TooLong`]. The
+//! deadline covers the whole wait for one answer: bytes that keep arriving do not extend it.
 
 use std::collections::VecDeque;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
