@@ -317,3 +317,36 @@ fn docs_links_resolve_and_every_chapter_is_in_the_summary() {
     check_links(&Path::new(root!()).join("ARCHITECTURE.md"), &mut broken);
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
 }
+
+/// The book's library table is the matrix of a real run of the shipped adapters
+/// (`bash adapters/ci.sh --update` records it in `adapters/expected/matrix.md`, and CI's
+/// `bash adapters/ci.sh` checks the libraries still give it): this copies it between the
+/// markers of `test-vectors.md`, or fails when the copy is stale.
+#[test]
+fn docs_library_table_is_the_recorded_matrix() {
+    const BEGIN: &str = "<!-- generated: the matrix of `bash adapters/ci.sh --update`";
+    const END: &str = "<!-- end of generated matrix -->";
+    let matrix = std::fs::read_to_string(Path::new(root!()).join("adapters/expected/matrix.md"))
+        .expect("adapters/expected/matrix.md");
+    let page_path = book().join("test-vectors.md");
+    let page = std::fs::read_to_string(&page_path).expect("test-vectors.md");
+    let begin = page
+        .find(BEGIN)
+        .expect("the begin marker in test-vectors.md");
+    let start = begin + page[begin..].find('\n').expect("a line after the marker") + 1;
+    let end = page[start..]
+        .find(END)
+        .expect("the end marker in test-vectors.md")
+        + start;
+    if std::env::var_os("HOOKSPEC_WRITE_DOCS").is_some() {
+        let updated = format!("{}{matrix}{}", &page[..start], &page[end..]);
+        std::fs::write(&page_path, updated).expect("write test-vectors.md");
+        return;
+    }
+    assert!(
+        page[start..end] == matrix,
+        "the library table in {} is stale: regenerate it with \
+         `HOOKSPEC_WRITE_DOCS=1 cargo test --test it docs_`",
+        page_path.display()
+    );
+}

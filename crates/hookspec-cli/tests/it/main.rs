@@ -32,3 +32,5 @@ mod tls;
 mod vectors_consistency;
 mod vectors_corpus;
 mod vectors_harness;
+mod vectors_hostile;
+mod vectors_matrix;

@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use crate::support::reports::ReportFiles;
 
-fn hookspec() -> &'static str {
+pub(crate) fn hookspec() -> &'static str {
     env!("CARGO_BIN_EXE_hookspec")
 }
 
-fn adapter(name: &str) -> String {
+pub(crate) fn adapter(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/adapters")
         .join(name)
@@ -24,8 +24,13 @@ fn adapter(name: &str) -> String {
 
 /// Runs hookspec with `args`, killing it if it is still running after a generous bound
 /// (a hang is a failure, not a slow test).
-fn run(args: &[&str]) -> Output {
-    let mut child = Command::new(hookspec())
+pub(crate) fn run(args: &[&str]) -> Output {
+    run_program(hookspec(), args)
+}
+
+/// Runs `program` with `args`, bounded like [`run`].
+pub(crate) fn run_program(program: &str, args: &[&str]) -> Output {
+    let mut child = Command::new(program)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -38,13 +43,13 @@ fn run(args: &[&str]) -> Output {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("hookspec {args:?} did not finish: the harness hung");
+            panic!("{program} {args:?} did not finish: the harness hung");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -127,7 +132,7 @@ fn only_selects_single_tests_and_vector_files_load() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-fn python3() -> bool {
+pub(crate) fn python3() -> bool {
     let found = Command::new("python3")
         .arg("--version")
         .output()

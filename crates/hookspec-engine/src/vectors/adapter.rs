@@ -4,20 +4,37 @@
 //! The child's standard input is fed by a writer thread and its standard output read by a
 //! reader thread, so a child that stops reading (a full pipe) or stops writing can never block
 //! hookspec: the deadline expires, the child's whole process group is killed, and the error
-//! names the vector. Lines longer than [`MAX_LINE`] are refused rather than buffered.
+//! names the vector.
+//!
+//! Memory is bounded whatever the adapter prints. The reader takes at most [`MAX_LINE`] bytes
+//! for one answer, counting the blank lines before it, through an 8 KiB buffer, and hands the
+//! line over a rendezvous channel: it never reads ahead of the answer being waited for. So
+//! the reader holds at most 264 KiB of the adapter's output: its 64 KiB line buffer, the 8 KiB
+//! read buffer and the one line it hands over (64 KiB of bytes, up to 192 KiB as text when
+//! they are not UTF-8 and each invalid byte becomes U+FFFD), plus the 2 KiB tail of standard
+//! error. An adapter that prints more than [`MAX_LINE`] bytes without completing an answer
+//! (an endless line, a flood of blank lines) is stopped with [`AdapterError::TooLong`]. The
+//! deadline covers the whole wait for one answer: bytes that keep arriving do not extend it.
 
 use std::collections::VecDeque;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::protocol::{Request, Response};
+use crate::delivery::preview;
 
-/// The longest response line accepted, in bytes.
+/// The most bytes read from the adapter for one answer: the answer line, its line end and any
+/// blank lines before it.
 pub const MAX_LINE: usize = 64 * 1024;
+/// The capacity of the buffer the adapter's output is read through, in bytes.
+const READ_BUFFER: usize = 8 * 1024;
+/// How much of an adapter's text (an answer line, its last error output) a message shows, in
+/// characters, escaped: as much as `check` shows of an endpoint's body.
+const SHOWN_CHARS: usize = 80;
 /// How much of the adapter's standard error is kept for error messages, in bytes.
 const STDERR_TAIL: usize = 2048;
 
@@ -53,6 +70,17 @@ pub enum AdapterError {
         /// The tail of its standard error.
         stderr: String,
     },
+    /// The adapter printed more than [`MAX_LINE`] bytes without completing an answer line (an
+    /// endless line, or a flood of blank lines); it was stopped.
+    #[error(
+        "the adapter printed more than {limit} bytes without answering {vector} (an endless line or blank lines); it was stopped"
+    )]
+    TooLong {
+        /// `v1 #42`.
+        vector: String,
+        /// The budget, [`MAX_LINE`].
+        limit: usize,
+    },
     /// The answer is not a protocol response.
     #[error("the adapter answered {vector} with a line that is not a response ({reason}): {line}")]
     Garbage {
@@ -60,7 +88,7 @@ pub enum AdapterError {
         vector: String,
         /// Why it is not one.
         reason: String,
-        /// The start of the line.
+        /// The start of the line, quoted and escaped.
         line: String,
     },
 }
@@ -72,6 +100,7 @@ impl AdapterError {
             Self::Spawn { .. } => "adapter_spawn",
             Self::Timeout { .. } => "adapter_timeout",
             Self::Exited { .. } => "adapter_exited",
+            Self::TooLong { .. } => "adapter_too_long",
             Self::Garbage { .. } => "adapter_garbage",
         }
     }
@@ -82,7 +111,7 @@ pub struct AdapterProcess {
     command: String,
     child: Child,
     to_child: Option<Sender<String>>,
-    from_child: Receiver<Result<String, String>>,
+    from_child: Receiver<Result<String, TooLong>>,
     stderr: Arc<Mutex<VecDeque<u8>>>,
     stderr_reader: Option<thread::JoinHandle<()>>,
     timeout: Duration,
@@ -116,8 +145,10 @@ impl AdapterProcess {
                 }
             };
         let to_child = spawn_writer(stdin);
-        let (line_tx, from_child) = mpsc::channel();
-        thread::spawn(move || read_lines(stdout, line_tx));
+        // A rendezvous channel: the reader hands over one answer when it is asked for, and
+        // never reads ahead of it.
+        let (line_tx, from_child) = mpsc::sync_channel(0);
+        thread::spawn(move || read_answers(stdout, &line_tx));
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let tail_writer = Arc::clone(&tail);
         let stderr_reader = thread::spawn(move || keep_tail(stderr, tail_writer));
@@ -148,30 +179,26 @@ impl AdapterProcess {
         if !sent {
             return Err(self.exited(vector));
         }
-        let deadline = Instant::now() + self.timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.from_child.recv_timeout(left) {
-                Ok(Ok(line)) if line.trim().is_empty() => continue,
-                Ok(Ok(line)) => return parse_response(&vector, request.tc_id, &line),
-                Ok(Err(reason)) => {
-                    return Err(AdapterError::Garbage {
-                        vector,
-                        reason,
-                        line: String::new(),
-                    });
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    self.stop();
-                    return Err(AdapterError::Timeout {
-                        vector,
-                        timeout: self.timeout,
-                        stderr: self.stderr_tail(),
-                    });
-                }
-                Err(RecvTimeoutError::Disconnected) => return Err(self.exited(vector)),
-            }
+        // One receive per answer: the reader skips blank lines itself, so the deadline holds
+        // however many bytes arrive.
+        let result = match self.from_child.recv_timeout(self.timeout) {
+            Ok(Ok(line)) => parse_response(&vector, request.tc_id, &line),
+            Ok(Err(TooLong)) => Err(AdapterError::TooLong {
+                vector,
+                limit: MAX_LINE,
+            }),
+            Err(RecvTimeoutError::Timeout) => Err(AdapterError::Timeout {
+                vector,
+                timeout: self.timeout,
+                stderr: self.stderr_tail(),
+            }),
+            Err(RecvTimeoutError::Disconnected) => return Err(self.exited(vector)),
+        };
+        if result.is_err() {
+            // The run ends here: stop the adapter now, not when it is dropped.
+            self.stop();
         }
+        result
     }
 
     fn exited(&mut self, vector: String) -> AdapterError {
@@ -210,11 +237,14 @@ impl AdapterProcess {
             .map(|t| t.iter().copied().collect::<Vec<u8>>())
             .unwrap_or_default();
         let text = String::from_utf8_lossy(&tail);
-        let last = text.trim().lines().last().unwrap_or("").trim().to_string();
+        let last = text.trim().lines().last().unwrap_or("").trim();
         if last.is_empty() {
             String::new()
         } else {
-            format!("; its last error output: {last}")
+            format!(
+                "; its last error output: {}",
+                preview(last.as_bytes(), SHOWN_CHARS)
+            )
         }
     }
 
@@ -268,7 +298,7 @@ pub fn parse_response(vector: &str, tc_id: u32, line: &str) -> Result<Response, 
     let garbage = |reason: String| AdapterError::Garbage {
         vector: vector.to_string(),
         reason,
-        line: line.chars().take(120).collect(),
+        line: preview(line.as_bytes(), SHOWN_CHARS),
     };
     // A JSON object only: serde's derived `Deserialize` would also take the members as an
     // array (`[1,true]`), which no adapter means as a response.
@@ -305,27 +335,48 @@ fn spawn_writer(mut stdin: ChildStdin) -> Sender<String> {
     tx
 }
 
-fn read_lines(stdout: std::process::ChildStdout, tx: Sender<Result<String, String>>) {
-    let mut reader = BufReader::new(stdout);
+/// The reader's signal that the adapter exceeded [`MAX_LINE`] for one answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TooLong;
+
+/// Reads the adapter's answers, one line at a time, and hands each over when asked (`tx` is
+/// a rendezvous channel). Blank lines are skipped, their bytes counted with the answer line
+/// against [`MAX_LINE`]; past it the reader reports [`TooLong`] and stops reading. It holds
+/// `MAX_LINE + READ_BUFFER` bytes of buffers (allocated once), plus the line being handed over.
+fn read_answers(stdout: std::process::ChildStdout, tx: &SyncSender<Result<String, TooLong>>) {
+    let mut reader = BufReader::with_capacity(READ_BUFFER, stdout);
+    // Never grown: a read takes at most the bytes left of the budget.
+    let mut line = Vec::with_capacity(MAX_LINE);
+    // Bytes taken for the answer being read: the blank lines before it and its own.
+    let mut taken = 0;
     loop {
-        let mut buf = Vec::new();
-        match (&mut reader)
-            .take(MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut buf)
-        {
+        if taken >= MAX_LINE {
+            let _ = tx.send(Err(TooLong));
+            return;
+        }
+        line.clear();
+        let budget = (MAX_LINE - taken) as u64;
+        let n = match (&mut reader).take(budget).read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => return,
-            Ok(_) => {
-                if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE {
-                    let _ = tx.send(Err(format!("a line longer than {MAX_LINE} bytes")));
-                    return;
-                }
-                let line = String::from_utf8_lossy(&buf)
-                    .trim_end_matches(['\n', '\r'])
-                    .to_string();
-                if tx.send(Ok(line)).is_err() {
-                    return;
-                }
+            Ok(n) => n,
+        };
+        taken += n;
+        let ended = line.last() == Some(&b'\n');
+        if !ended && taken == MAX_LINE {
+            continue; // The budget is spent: reported above.
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            if ended {
+                continue;
             }
+            return; // Blank text, then the end of the output.
+        }
+        let text = String::from_utf8_lossy(&line)
+            .trim_end_matches(['\n', '\r'])
+            .to_string();
+        taken = 0;
+        if tx.send(Ok(text)).is_err() {
+            return;
         }
     }
 }

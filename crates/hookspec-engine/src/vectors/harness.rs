@@ -14,6 +14,14 @@ use super::reference;
 use super::render::{RenderError, request, request_at};
 use hookspec::internal::unix_now;
 
+/// How much of an adapter's free text (`error`, `unsupported`) is shown, in characters.
+pub const SHOWN_CHARS: usize = 80;
+
+/// An adapter's free text, quoted, escaped and cut (see [`TestOutcome::got`]).
+fn shown(text: &str) -> String {
+    crate::delivery::preview(text.as_bytes(), SHOWN_CHARS)
+}
+
 /// Something that answers protocol requests.
 pub trait Implementation {
     /// Answers one request.
@@ -90,16 +98,19 @@ impl TestOutcome {
         format!("{} #{}", self.scheme, self.tc_id)
     }
 
-    /// What the implementation did, in words: `accept`, `reject (error)`, `unsupported`.
+    /// What the implementation did, in words: `accept`, `reject ("error")`,
+    /// `unsupported ("reason")`. The adapter's free text is quoted, escaped and cut to
+    /// [`SHOWN_CHARS`] characters, as `check` shows an endpoint's body: an adapter's text never
+    /// reaches a terminal raw.
     pub fn got(&self) -> String {
         let r = &self.response;
         if let Some(reason) = &r.unsupported {
-            return format!("unsupported ({reason})");
+            return format!("unsupported ({})", shown(reason));
         }
         match (r.accept, &r.error) {
             (true, _) => "accept".to_string(),
-            (false, Some(e)) if r.config_error => format!("reject at configuration ({e})"),
-            (false, Some(e)) => format!("reject ({e})"),
+            (false, Some(e)) if r.config_error => format!("reject at configuration ({})", shown(e)),
+            (false, Some(e)) => format!("reject ({})", shown(e)),
             (false, None) => "reject".to_string(),
         }
     }
@@ -294,7 +305,7 @@ pub fn to_cases(
                     Outcome::MustBreach,
                     format!("diverges: expected {}, got {}", o.want(), o.got()),
                 ),
-                (Verdict::Unsupported(reason), _) => (Outcome::Unsupported, reason.clone()),
+                (Verdict::Unsupported(reason), _) => (Outcome::Unsupported, shown(reason)),
             };
             let bug_class = o.flags.iter().find_map(|flag| {
                 files

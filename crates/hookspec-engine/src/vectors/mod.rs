@@ -8,11 +8,13 @@
 //! * [`protocol`] and [`reference`]: the adapter line protocol, and the reference verifier
 //!   answering it.
 //! * [`adapter`] and [`harness`]: run an external adapter process and compare its answers.
+//! * [`matrix`]: several implementations side by side, flag by flag.
 
 pub mod adapter;
 pub mod corpus;
 pub mod format;
 pub mod harness;
+pub mod matrix;
 pub mod protocol;
 pub mod reference;
 pub mod render;

@@ -78,8 +78,8 @@ pub fn vector_file_seeds(files: &[VectorFile]) -> Vec<(String, Vec<u8>)> {
 }
 
 /// The adapter-protocol reader: 4 bytes (little-endian test id) then one line as the
-/// adapter wrote it. Never panics; rejects with `adapter_garbage` (quoting at most 120
-/// characters of the line) anything that is not a JSON response object for that test id;
+/// adapter wrote it. Never panics; rejects with `adapter_garbage` (showing at most 80
+/// characters of the line, quoted and escaped) anything that is not a JSON response object for that test id;
 /// an accepted response re-serializes to a line it accepts again as the same response.
 pub fn adapter_line(data: &[u8]) {
     let mut r = Reader::new(data);
@@ -106,8 +106,12 @@ pub fn adapter_line(data: &[u8]) {
             else {
                 unreachable!()
             };
-            assert!(quoted.chars().count() <= 120);
-            assert!(line.starts_with(quoted.as_str()));
+            // Shown as `check` shows a body: quoted, escaped, cut (never raw control bytes).
+            assert_eq!(
+                quoted,
+                &hookspec_engine::delivery::preview(line.as_bytes(), 80)
+            );
+            assert!(!quoted.chars().any(char::is_control), "{quoted:?}");
             let _ = e.to_string();
         }
     }
