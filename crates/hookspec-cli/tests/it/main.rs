@@ -19,6 +19,7 @@ mod fixtures;
 mod fuzzing;
 mod fuzzing_checker;
 mod gemini;
+mod hostile;
 mod jwks;
 mod kat;
 mod listen;

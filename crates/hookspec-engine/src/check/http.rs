@@ -458,17 +458,7 @@ fn tls_connector() -> Result<tokio_rustls::TlsConnector, CheckError> {
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
-/// `text` with any `user:password@` removed, so reports never carry credentials.
-pub fn redact_userinfo(text: &str) -> String {
-    match url::Url::parse(text) {
-        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            url.to_string()
-        }
-        _ => text.to_string(),
-    }
-}
+pub use crate::net::redact_userinfo;
 
 #[cfg(test)]
 mod tests {
