@@ -550,6 +550,11 @@ async fn listen_keeps_a_bounded_record_of_40_unsigned_15_mib_posts() {
 async fn listen_cuts_and_escapes_peer_text_in_its_log() {
     let secret = Secret::generate().unwrap();
     let (mut listen, url, stderr) = listen_cli(&secret);
+    let reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        let _ = std::io::Read::read_to_string(&mut { stderr }, &mut log);
+        log
+    });
     let long_id = format!("msg_{}", "a".repeat(300_000));
     let answer = client()
         .post(&url)
@@ -569,8 +574,8 @@ async fn listen_cuts_and_escapes_peer_text_in_its_log() {
     assert_eq!(escaped.status(), 200);
     terminate(listen.pid());
     let _ = wait_exit(&mut listen, BOUND);
-    let mut log = String::new();
-    let _ = std::io::Read::read_to_string(&mut { stderr }, &mut log);
+    drop(listen);
+    let log = reader.join().unwrap();
     let arrival = log
         .lines()
         .find(|l| l.contains("webhook-id msg_aaa"))
