@@ -589,3 +589,62 @@ async fn listen_cuts_and_escapes_peer_text_in_its_log() {
     );
     assert!(!log.contains("msg_with\ttab"), "a raw tab reached the log");
 }
+
+/// Signatures of bodies longer than the kept prefix are still judged: checked on arrival
+/// over the whole body. A body altered beyond the prefix fails, one intact passes.
+#[tokio::test]
+async fn listen_verifies_long_bodies_on_arrival() {
+    use hookspec_engine::listen::{
+        BODY_PREFIX, ListenConfig, Listener, Script, grade as grade_run,
+    };
+    use hookspec_engine::report::Verdict;
+    use std::sync::Arc;
+
+    let secret = Secret::generate().unwrap();
+    let config = ListenConfig {
+        script: Script::parse("200").unwrap(),
+        duration: Duration::from_secs(30),
+        ..ListenConfig::new(Verifier::new().with_secret(secret.clone()))
+    };
+    let listener = Listener::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let long = vec![b'x'; 100 * 1024];
+    let mut altered = long.clone();
+    altered[BODY_PREFIX + 1000] = b'y';
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let sender = async {
+        let client = client();
+        for (id, sent) in [("msg_intact", &long), ("msg_altered", &altered)] {
+            // Signed over the long body; the second sends a body altered past the prefix.
+            let mut request = client.post(&url).body(sent.clone());
+            for (name, value) in signed(&secret, id, now(), &long) {
+                request = request.header(name, value);
+            }
+            assert_eq!(request.send().await.unwrap().status(), 200);
+        }
+        let _ = done_tx.send(());
+    };
+    let stop = async {
+        let _ = done_rx.await;
+    };
+    let (recording, ()) = tokio::join!(listener.run(&config, Arc::new(|_| {}), stop), sender);
+    assert_eq!(recording.attempts.len(), 2);
+    for attempt in &recording.attempts {
+        assert_eq!(attempt.body.len(), long.len());
+        assert_eq!(attempt.body.prefix().len(), BODY_PREFIX);
+    }
+    assert_eq!(recording.attempts[0].signature_check, Some(Ok(())));
+    assert!(matches!(
+        recording.attempts[1].signature_check,
+        Some(Err(_))
+    ));
+    let cases = grade_run(&recording, &config);
+    let case = cases
+        .iter()
+        .find(|c| c.id == "sender/signature-verifies")
+        .unwrap();
+    assert_eq!(case.verdict, Verdict::Failed, "{}", case.message);
+    assert!(case.message.contains("1 of 2 attempts"), "{}", case.message);
+}

@@ -145,3 +145,19 @@ impl ListenConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_text_is_cut_and_escaped_for_logs() {
+        assert_eq!(loggable("msg_1"), "msg_1");
+        assert_eq!(loggable("a\tb\u{1b}[31m"), "a\\tb\\u{1b}[31m");
+        let long = "x".repeat(300_000);
+        let shown = loggable(&long);
+        assert!(shown.starts_with(&"x".repeat(SHOWN_CHARS)));
+        assert!(shown.ends_with("… (300000 bytes)"), "{shown}");
+        assert!(shown.len() < 120);
+    }
+}

@@ -219,3 +219,44 @@ pub struct Recording {
     /// When the run stopped, since the listener started.
     pub stopped: Duration,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_is_kept_as_length_digest_and_prefix() {
+        let short = RecordedBody::of(b"{}");
+        assert_eq!(short.whole(), Some(&b"{}"[..]));
+        let long = vec![b'a'; BODY_PREFIX * 3];
+        let mut recorder = BodyRecorder::default();
+        for chunk in long.chunks(1000) {
+            recorder.update(chunk);
+        }
+        let recorded = recorder.finish();
+        assert_eq!(
+            recorded,
+            RecordedBody::of(&long),
+            "chunking does not matter"
+        );
+        assert_eq!(recorded.len(), long.len());
+        assert_eq!(recorded.prefix().len(), BODY_PREFIX);
+        assert_eq!(recorded.whole(), None);
+        let digest: [u8; 32] = Sha256::digest(&long).into();
+        assert_eq!(recorded.sha256(), &digest);
+    }
+
+    #[test]
+    fn first_differences() {
+        let a = RecordedBody::of(b"abcdef");
+        assert_eq!(a.first_difference(&a.clone()), None);
+        assert_eq!(a.first_difference(&RecordedBody::of(b"abXdef")), Some(2));
+        assert_eq!(a.first_difference(&RecordedBody::of(b"abc")), Some(3));
+        let long = vec![b'a'; BODY_PREFIX * 2];
+        let mut far = long.clone();
+        far[BODY_PREFIX + 5] = b'b';
+        let (long, far) = (RecordedBody::of(&long), RecordedBody::of(&far));
+        assert_ne!(long, far);
+        assert_eq!(long.first_difference(&far), None, "beyond the kept prefix");
+    }
+}
