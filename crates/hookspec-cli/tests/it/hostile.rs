@@ -359,7 +359,7 @@ async fn slowloris_a_valid_delivery_is_answered_while_2000_connections_are_held(
     let latency = started.elapsed();
     assert_eq!(answer.status, 200, "{}", answer.body);
     eprintln!(
-        "slowloris: {} connections opened and held; valid delivery answered {} in {:.1} ms",
+        "slowloris: {} idle and half-sent connections opened; valid delivery answered {} in {:.1} ms",
         held.len(),
         answer.status,
         latency.as_secs_f64() * 1000.0

@@ -199,7 +199,7 @@ impl ServeConfig {
         self
     }
 
-    /// The most ids the dedup store holds (default [`DEFAULT_MAX_IDS`], about
+    /// The most ids the dedup store holds (default [`DEFAULT_MAX_IDS`], up to about
     /// [`BYTES_PER_ID`] bytes each). When it is full, a delivery with a new id is answered
     /// `503` (code `id_store_full`) until ids expire; known ids are still recognised.
     pub fn max_ids(mut self, ids: usize) -> Self {
