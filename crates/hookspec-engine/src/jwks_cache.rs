@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::net::http_client_with;
+use crate::net::{http_client_with, redact_userinfo};
 use crate::transport::Transport;
 use hookspec::internal::unix_now;
 use hookspec::{
@@ -117,6 +117,8 @@ struct State {
 /// A key set fetched from a URL and cached (see the module documentation for the policy).
 pub struct JwksCache {
     url: reqwest::Url,
+    /// `url` without credentials, for every message.
+    shown_url: String,
     client: reqwest::Client,
     policy: CachePolicy,
     state: tokio::sync::Mutex<State>,
@@ -126,7 +128,7 @@ pub struct JwksCache {
 impl std::fmt::Debug for JwksCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JwksCache")
-            .field("url", &self.url.as_str())
+            .field("url", &self.shown_url)
             .field("policy", &self.policy)
             .field("fetches", &self.fetches.load(Ordering::Relaxed))
             .finish_non_exhaustive()
@@ -148,7 +150,8 @@ impl JwksCache {
         transport: &Transport,
     ) -> Result<Self, JwksVerifyError> {
         let bad = |reason: String| JwksVerifyError::BadUrl { reason };
-        let url = reqwest::Url::parse(url).map_err(|e| bad(format!("{url:?}: {e}")))?;
+        let url = reqwest::Url::parse(url)
+            .map_err(|e| bad(format!("{:?}: {e}", redact_userinfo(url))))?;
         match url.scheme() {
             "https" => {}
             "http" if policy.allow_insecure_http || is_loopback(&url) => {}
@@ -163,6 +166,7 @@ impl JwksCache {
         let client = http_client_with(policy.fetch_timeout, transport)
             .map_err(|e| bad(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
+            shown_url: redact_userinfo(url.as_str()),
             url,
             client,
             policy,
@@ -171,9 +175,10 @@ impl JwksCache {
         })
     }
 
-    /// The key-set URL.
+    /// The key-set URL as shown in messages: without any `user:password@` (the fetch
+    /// itself uses the URL as given).
     pub fn url(&self) -> &str {
-        self.url.as_str()
+        &self.shown_url
     }
 
     /// The policy in force.
@@ -301,7 +306,10 @@ impl JwksCache {
     }
 
     async fn fetch(&self) -> Result<(Jwks, Duration), JwksVerifyError> {
-        let failed = |reason: String| JwksVerifyError::FetchFailed { reason };
+        // Messages name the URL without its credentials, whatever the HTTP client put in.
+        let failed = |reason: String| JwksVerifyError::FetchFailed {
+            reason: reason.replace(self.url.as_str(), &self.shown_url),
+        };
         let mut response = self
             .client
             .get(self.url.clone())
@@ -311,10 +319,10 @@ impl JwksCache {
             )
             .send()
             .await
-            .map_err(|e| failed(format!("GET {}: {}", self.url, transport_reason(&e))))?;
+            .map_err(|e| failed(format!("GET {}: {}", self.shown_url, transport_reason(&e))))?;
         let status = response.status();
         if status != reqwest::StatusCode::OK {
-            return Err(failed(format!("GET {} answered {status}", self.url)));
+            return Err(failed(format!("GET {} answered {status}", self.shown_url)));
         }
         if let Some(len) = response.content_length()
             && len > JWKS_MAX_BYTES as u64
@@ -327,11 +335,13 @@ impl JwksCache {
         }
         let ttl = cache_lifetime(response.headers(), &self.policy);
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| failed(format!("reading {}: {}", self.url, transport_reason(&e))))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| {
+            failed(format!(
+                "reading {}: {}",
+                self.shown_url,
+                transport_reason(&e)
+            ))
+        })? {
             if body.len() + chunk.len() > JWKS_MAX_BYTES {
                 return Err(JwksError::TooLarge {
                     len: body.len() + chunk.len(),

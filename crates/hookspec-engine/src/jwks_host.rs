@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use hookspec::Jwks;
 
-use crate::server_task::ServerTask;
+use crate::server_task::{ServerOptions, ServerTask};
 
 /// Where the set is served: `/.well-known/jwks.json`, as Google serves Gemini's.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
@@ -80,7 +80,7 @@ pub async fn spawn_document(
         .route(JWKS_PATH, get(serve_set))
         .route(DECOY_PATH, get(serve_decoy))
         .with_state(shared.clone());
-    let server = ServerTask::bind(addr, router).await?;
+    let server = ServerTask::bind(addr, router, ServerOptions::default()).await?;
     Ok(RunningJwksHost { server, shared })
 }
 

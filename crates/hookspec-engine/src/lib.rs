@@ -24,7 +24,7 @@ pub mod net;
 pub mod report;
 pub mod send;
 pub mod serve;
-mod server_task;
+pub mod server_task;
 pub mod transport;
 pub mod vectors;
 

@@ -18,6 +18,33 @@ pub fn install_crypto_provider() {
     });
 }
 
+/// `text` with any `user:password@` removed, so logs, answers and reports never carry
+/// credentials. A URL that does not parse loses everything between `://` and the last `@`
+/// of its authority.
+pub fn redact_userinfo(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Ok(_) => text.to_string(),
+        Err(_) => redact_unparsed(text),
+    }
+}
+
+fn redact_unparsed(text: &str) -> String {
+    let Some(scheme_end) = text.find("://").map(|i| i + 3) else {
+        return text.to_string();
+    };
+    let rest = &text[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}{}", &text[..scheme_end], &rest[at + 1..]),
+        None => text.to_string(),
+    }
+}
+
 /// A client with the given per-request timeout that never follows redirects, trusting the
 /// platform's roots.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
@@ -79,4 +106,24 @@ fn base(timeout: Duration) -> reqwest::ClientBuilder {
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("hookspec/", env!("CARGO_PKG_VERSION")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_userinfo;
+
+    #[test]
+    fn userinfo_is_removed() {
+        assert_eq!(
+            redact_userinfo("http://user:s3cret@127.0.0.1:9/jwks"),
+            "http://127.0.0.1:9/jwks"
+        );
+        assert_eq!(redact_userinfo("https://h/x"), "https://h/x");
+        // Not a URL the parser takes: cut textually.
+        assert_eq!(
+            redact_userinfo("http://user:s3cret@[::1/jwks"),
+            "http://[::1/jwks"
+        );
+        assert_eq!(redact_userinfo("no url here"), "no url here");
+    }
 }

@@ -17,6 +17,7 @@ use hookspec_engine::report::{Report, terminal};
 
 use super::keys::TrustedKeys;
 use super::report_args::ReportArgs;
+use super::server_args::ServerArgs;
 use super::transport_args::{TransportArgs, warn_if_insecure};
 use super::{Failure, Outcome, parse_duration};
 
@@ -53,6 +54,8 @@ pub struct Args {
     /// How long a `timeout` step holds the connection at most before answering 504.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     hold: Duration,
+    #[command(flatten)]
+    server: ServerArgs,
     /// How far webhook-timestamp may be from the listener's clock.
     #[arg(long, default_value = "300s", value_parser = parse_duration)]
     tolerance: Duration,
@@ -104,6 +107,7 @@ pub fn run(args: Args) -> Outcome {
         duration: args.duration,
         grace: args.grace,
         hold: args.hold,
+        server: args.server.options(),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -256,8 +260,9 @@ fn print_notice(notice: &Notice) {
             let id = if key.is_empty() {
                 "no webhook-id".to_string()
             } else {
-                format!("webhook-id {key}")
+                format!("webhook-id {}", listen::loggable(key))
             };
+            let (method, path) = (listen::loggable(method), listen::loggable(path));
             let followed = if *followed_redirect {
                 " (followed a redirect)"
             } else {
@@ -286,7 +291,11 @@ fn print_notice(notice: &Notice) {
             method,
             path,
             reason,
-        } => eprintln!("refused {method} {path}: {reason}"),
+        } => eprintln!(
+            "refused {} {}: {reason}",
+            listen::loggable(method),
+            listen::loggable(path)
+        ),
         _ => {}
     }
 }

@@ -8,6 +8,7 @@ mod listen;
 mod report_args;
 mod send;
 mod serve;
+mod server_args;
 mod shell;
 mod sign;
 mod transport_args;

@@ -8,9 +8,11 @@ use hookspec::Scheme;
 use hookspec::{JwksVerifier, Verifier};
 use hookspec_engine::exit;
 use hookspec_engine::jwks_cache::CachePolicy;
+use hookspec_engine::net::redact_userinfo;
 use hookspec_engine::serve::{DEFAULT_OBSERVE_PATH, ServeConfig, ServeError, spawn};
 
 use super::keys::TrustedKeys;
+use super::server_args::ServerArgs;
 use super::{Failure, Outcome, parse_duration};
 
 /// Arguments of `hookspec serve`.
@@ -30,6 +32,17 @@ pub struct Args {
     /// The largest body accepted (larger: 413), e.g. 5MiB, 512KiB, 1048576.
     #[arg(long, default_value = "5MiB", value_parser = parse_size)]
     max_body: usize,
+    /// The most webhook-ids remembered for deduplication (up to about 134 bytes each; the
+    /// default cap takes about 130 MB). When full, a delivery with a new id is answered 503
+    /// until ids expire after 24 h; known ids are still recognised.
+    #[arg(long, default_value = "1000000", value_parser = clap::value_parser!(u64).range(1..), value_name = "N")]
+    max_ids: u64,
+    #[command(flatten)]
+    server: ServerArgs,
+    /// On SIGTERM or Ctrl-C, time in-flight requests get to finish before the remaining
+    /// connections are closed and serve exits 0.
+    #[arg(long, default_value = "5s", value_parser = parse_duration, value_name = "DURATION")]
+    shutdown_grace: Duration,
     /// Ignore svix-id / svix-timestamp / svix-signature (read by default when no webhook-*
     /// header is present).
     #[arg(long)]
@@ -104,9 +117,11 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("size {text:?} is too large"))
 }
 
-/// What the receiver accepts, as one line for the start-up message.
+/// What the receiver accepts, as one line for the start-up message (a key-set URL without
+/// its `user:password@`).
 fn describe(scheme: Option<Scheme>, jwks: Option<&str>) -> String {
-    match (scheme, jwks) {
+    let jwks = jwks.map(redact_userinfo);
+    match (scheme, jwks.as_deref()) {
         (Some(scheme), Some(url)) => format!("scheme {scheme}, keys from {url}"),
         (None, Some(url)) => format!("schemes v1a-jwks and jwt, keys from {url}"),
         (Some(scheme), None) => format!("scheme {scheme}"),
@@ -189,7 +204,9 @@ pub fn run(args: Args) -> Outcome {
     let config = config(&args)?
         .addr(args.addr)
         .observe_path(args.observe_path)
-        .max_body(args.max_body);
+        .max_body(args.max_body)
+        .max_ids(usize::try_from(args.max_ids).unwrap_or(usize::MAX))
+        .server_options(args.server.options().shutdown_grace(args.shutdown_grace));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -205,7 +222,10 @@ pub fn run(args: Args) -> Outcome {
             server.observe_url()
         );
         shutdown_signal().await;
-        eprintln!("hookspec serve: shutting down");
+        eprintln!(
+            "hookspec serve: shutting down (in-flight requests get {})",
+            humantime::format_duration(args.shutdown_grace)
+        );
         server
             .shutdown()
             .await

@@ -484,30 +484,7 @@ fn tls_connector(transport: &Transport) -> Result<tokio_rustls::TlsConnector, Ch
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
-/// `text` with any `user:password@` removed, so reports never carry credentials. Text
-/// that does not parse as a URL loses whatever stands between `://` and the last `@` of
-/// its authority too.
-pub fn redact_userinfo(text: &str) -> String {
-    match url::Url::parse(text) {
-        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
-            let _ = url.set_username("");
-            let _ = url.set_password(None);
-            url.to_string()
-        }
-        Ok(_) => text.to_string(),
-        Err(_) => {
-            let Some(start) = text.find("://").map(|i| i + 3) else {
-                return text.to_string();
-            };
-            let rest = &text[start..];
-            let authority = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            match rest[..authority].rfind('@') {
-                Some(at) => format!("{}{}", &text[..start], &rest[at + 1..]),
-                None => text.to_string(),
-            }
-        }
-    }
-}
+pub use crate::net::redact_userinfo;
 
 #[cfg(test)]
 mod tests {

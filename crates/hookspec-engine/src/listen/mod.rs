@@ -33,10 +33,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use grade::grade;
-pub use record::{AttemptEnd, AttemptRecord, Recording, StopReason};
+pub use record::{AttemptEnd, AttemptRecord, BODY_PREFIX, RecordedBody, Recording, StopReason};
 pub use script::{Script, ScriptError, Step};
-pub use server::{Listener, Notice, OnNotice};
+pub use server::{Listener, MAX_BODY, Notice, OnNotice};
 
+use crate::server_task::ServerOptions;
 use hookspec::{DEFAULT_TOLERANCE, Jwks, JwksVerifier, Verifier};
 
 /// The path prefix of redirect targets: a `3xx` step answers with
@@ -55,6 +56,28 @@ pub const DEFAULT_HOLD: Duration = Duration::from_secs(60);
 
 /// The default run length (5 min).
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(300);
+
+/// The most characters of a peer-controlled text (an id, a path, a method) a log line shows.
+pub const SHOWN_CHARS: usize = 80;
+
+/// `text`, sent by the peer, made safe for one log line: control and non-ASCII-printable
+/// characters escaped (`\n`, `\u{1b}`), cut after [`SHOWN_CHARS`] characters with the
+/// full length noted.
+pub fn loggable(text: &str) -> String {
+    let mut shown = String::new();
+    for (count, c) in text.chars().enumerate() {
+        if count == SHOWN_CHARS {
+            shown.push_str(&format!("… ({} bytes)", text.len()));
+            break;
+        }
+        if c.is_control() || c == '\\' {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
+}
 
 impl std::str::FromStr for Script {
     type Err = ScriptError;
@@ -100,6 +123,10 @@ pub struct ListenConfig {
     /// How long a `timeout` step holds a connection at most before answering `504`.
     /// Defaults to [`DEFAULT_HOLD`] (60 s).
     pub hold: Duration,
+    /// How the listener's connections are bounded: timeouts, connection cap (the shutdown
+    /// grace is not used: the listener releases held attempts itself). Defaults to
+    /// [`ServerOptions::default`].
+    pub server: ServerOptions,
 }
 
 impl ListenConfig {
@@ -114,6 +141,23 @@ impl ListenConfig {
             duration: DEFAULT_DURATION,
             grace: DEFAULT_GRACE,
             hold: DEFAULT_HOLD,
+            server: ServerOptions::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_text_is_cut_and_escaped_for_logs() {
+        assert_eq!(loggable("msg_1"), "msg_1");
+        assert_eq!(loggable("a\tb\u{1b}[31m"), "a\\tb\\u{1b}[31m");
+        let long = "x".repeat(300_000);
+        let shown = loggable(&long);
+        assert!(shown.starts_with(&"x".repeat(SHOWN_CHARS)));
+        assert!(shown.ends_with("… (300000 bytes)"), "{shown}");
+        assert!(shown.len() < 120);
     }
 }

@@ -1,9 +1,104 @@
-//! What the listener records: every attempt exactly as it arrived, and what it was answered.
-//! Grading works on this record alone, so it can be tested without a network.
+//! What the listener records: every attempt as it arrived (headers exactly; of the body its
+//! length, digest and first bytes, the signature being checked on arrival), and what it was
+//! answered. Grading works on this record alone, so it can be tested without a network.
 
 use std::time::Duration;
 
+use sha2::{Digest as _, Sha256};
+
 use super::script::{Script, Step};
+
+/// How many leading bytes of each body the listener keeps (the rest is only hashed).
+pub const BODY_PREFIX: usize = 4096;
+
+/// What the listener keeps of a request body: its length, its SHA-256 and its first
+/// [`BODY_PREFIX`] bytes. That is all grading needs once the signature was checked on
+/// arrival (equal bodies, the first difference, a replay command for a short body), and it
+/// keeps a run's memory bounded whatever the sender posts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RecordedBody {
+    len: usize,
+    sha256: [u8; 32],
+    prefix: Vec<u8>,
+}
+
+impl RecordedBody {
+    /// The record of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        let mut recorder = BodyRecorder::default();
+        recorder.update(bytes);
+        recorder.finish()
+    }
+
+    /// The body's length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the body was empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The SHA-256 of the whole body.
+    pub fn sha256(&self) -> &[u8; 32] {
+        &self.sha256
+    }
+
+    /// The first [`BODY_PREFIX`] bytes (all of them for a shorter body).
+    pub fn prefix(&self) -> &[u8] {
+        &self.prefix
+    }
+
+    /// The whole body, when it is no longer than [`BODY_PREFIX`].
+    pub fn whole(&self) -> Option<&[u8]> {
+        (self.prefix.len() == self.len).then_some(self.prefix.as_slice())
+    }
+
+    /// Where two bodies first differ: a byte offset, or `None` when they are equal or
+    /// differ only beyond the kept prefixes.
+    pub fn first_difference(&self, other: &Self) -> Option<usize> {
+        if self == other {
+            return None;
+        }
+        let within = self
+            .prefix
+            .iter()
+            .zip(&other.prefix)
+            .position(|(a, b)| a != b);
+        within.or_else(|| {
+            // Equal prefixes: one body ends within them, or the difference lies beyond.
+            let common = self.prefix.len().min(other.prefix.len());
+            (self.len == common || other.len == common).then_some(common)
+        })
+    }
+}
+
+/// Builds a [`RecordedBody`] from a body read chunk by chunk.
+#[derive(Default)]
+pub(crate) struct BodyRecorder {
+    len: usize,
+    hasher: Sha256,
+    prefix: Vec<u8>,
+}
+
+impl BodyRecorder {
+    pub(crate) fn update(&mut self, chunk: &[u8]) {
+        self.len = self.len.saturating_add(chunk.len());
+        self.hasher.update(chunk);
+        let room = BODY_PREFIX.saturating_sub(self.prefix.len());
+        self.prefix
+            .extend_from_slice(&chunk[..room.min(chunk.len())]);
+    }
+
+    pub(crate) fn finish(self) -> RecordedBody {
+        RecordedBody {
+            len: self.len,
+            sha256: self.hasher.finalize().into(),
+            prefix: self.prefix,
+        }
+    }
+}
 
 /// How one attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +146,13 @@ pub struct AttemptRecord {
     pub path: String,
     /// Every header as received (lower-case names, raw values, in order).
     pub headers: Vec<(String, Vec<u8>)>,
-    /// The exact body bytes.
-    pub body: Vec<u8>,
+    /// What is kept of the body: length, SHA-256, first bytes ([`RecordedBody`]).
+    pub body: RecordedBody,
+    /// The signature verdict, reached on arrival over the whole body with the run's keys
+    /// when the attempt had a valid id and a strict-grammar timestamp (`Err` holds why it
+    /// failed). `None`: not checked on arrival; grading then verifies
+    /// [`RecordedBody::whole`] if the body was short enough to keep.
+    pub signature_check: Option<Result<(), String>>,
     /// The scripted answer it got.
     pub step: Step,
     /// Whether it arrived at a redirect target (the sender followed a `3xx`).
@@ -118,4 +218,45 @@ pub struct Recording {
     pub stop: StopReason,
     /// When the run stopped, since the listener started.
     pub stopped: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_is_kept_as_length_digest_and_prefix() {
+        let short = RecordedBody::of(b"{}");
+        assert_eq!(short.whole(), Some(&b"{}"[..]));
+        let long = vec![b'a'; BODY_PREFIX * 3];
+        let mut recorder = BodyRecorder::default();
+        for chunk in long.chunks(1000) {
+            recorder.update(chunk);
+        }
+        let recorded = recorder.finish();
+        assert_eq!(
+            recorded,
+            RecordedBody::of(&long),
+            "chunking does not matter"
+        );
+        assert_eq!(recorded.len(), long.len());
+        assert_eq!(recorded.prefix().len(), BODY_PREFIX);
+        assert_eq!(recorded.whole(), None);
+        let digest: [u8; 32] = Sha256::digest(&long).into();
+        assert_eq!(recorded.sha256(), &digest);
+    }
+
+    #[test]
+    fn first_differences() {
+        let a = RecordedBody::of(b"abcdef");
+        assert_eq!(a.first_difference(&a.clone()), None);
+        assert_eq!(a.first_difference(&RecordedBody::of(b"abXdef")), Some(2));
+        assert_eq!(a.first_difference(&RecordedBody::of(b"abc")), Some(3));
+        let long = vec![b'a'; BODY_PREFIX * 2];
+        let mut far = long.clone();
+        far[BODY_PREFIX + 5] = b'b';
+        let (long, far) = (RecordedBody::of(&long), RecordedBody::of(&far));
+        assert_ne!(long, far);
+        assert_eq!(long.first_difference(&far), None, "beyond the kept prefix");
+    }
 }

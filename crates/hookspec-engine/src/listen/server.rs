@@ -14,14 +14,20 @@ use axum::response::{IntoResponse as _, Response};
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
 
-use super::record::{AttemptEnd, AttemptRecord, Recording, StopReason};
+use super::grade::attempt::{verdict_on_arrival, verifiable_on_arrival};
+use super::record::{AttemptEnd, AttemptRecord, BodyRecorder, RecordedBody, Recording, StopReason};
 use super::script::{Script, Step};
 use super::{HOLD_LIMIT_STATUS, ListenConfig, REDIRECT_PREFIX};
-use crate::server_task::ServerTask;
+use crate::server_task::{BodyError, ServerTask, read_body_chunks};
 use hookspec::WEBHOOK_ID;
 use hookspec::internal::unix_now;
 
-/// The largest body the listener reads (bigger ones are answered `413` and not recorded).
+/// The largest body the listener reads (bigger ones are answered `413` and not recorded;
+/// at once when `content-length` says so).
+///
+/// Memory: a body is held whole only while its signature is checked on arrival (when it has
+/// a valid id and timestamp and keys were given); the record keeps its length, SHA-256 and
+/// first [`super::BODY_PREFIX`] bytes. Other bodies are hashed as they stream in.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// What the listener reports while it runs (the command line prints one line for each).
@@ -104,6 +110,7 @@ impl Listener {
         let (stopping_tx, stopping_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             start: Instant::now(),
+            config: config.clone(),
             script: config.script.clone(),
             hold: config.hold,
             expect_events: config.expect_events,
@@ -115,7 +122,7 @@ impl Listener {
         let router = axum::Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&shared));
-        let mut server = ServerTask::serve(self.socket, self.local_addr, router);
+        let mut server = ServerTask::serve(self.socket, self.local_addr, router, config.server);
 
         let reason = wait_for_end(&shared, config, stop).await;
         let stopped = shared.start.elapsed();
@@ -170,6 +177,8 @@ async fn sleep_until_opt(at: Option<Instant>) {
 
 struct Shared {
     start: Instant,
+    /// The run's configuration: its keys check signatures on arrival.
+    config: ListenConfig,
     script: Script,
     hold: Duration,
     expect_events: Option<usize>,
@@ -325,27 +334,12 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(body) => body,
-        Err(error) => {
-            (shared.on_notice)(&Notice::Refused {
-                method,
-                path,
-                reason: format!("body unreadable or over {MAX_BODY} bytes: {error}"),
-            });
-            return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "hookspec listen: body too large\n",
-            )
-                .into_response();
-        }
-    };
     let redirect_token = parts
         .uri
         .path()
         .strip_prefix(REDIRECT_PREFIX)
         .and_then(|t| t.parse::<usize>().ok());
-    let record = AttemptRecord {
+    let mut record = AttemptRecord {
         seq: 0,
         key: String::new(),
         number: 0,
@@ -358,11 +352,38 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .iter()
             .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec()))
             .collect(),
-        body: body.to_vec(),
+        body: RecordedBody::default(),
+        signature_check: None,
         step: Step::Timeout,
         followed_redirect: false,
         end: AttemptEnd::Unfinished,
     };
+    // Only a body whose signature can be checked is held whole, and only until it is.
+    let mut whole = verifiable_on_arrival(&record, &shared.config).then(Vec::new);
+    let mut recorder = BodyRecorder::default();
+    let read = read_body_chunks(body, &parts.headers, MAX_BODY, |chunk| {
+        recorder.update(chunk);
+        if let Some(whole) = &mut whole {
+            whole.extend_from_slice(chunk);
+        }
+    })
+    .await;
+    if let Err(error) = read {
+        (shared.on_notice)(&Notice::Refused {
+            method: record.method,
+            path: record.path,
+            reason: refusal_reason(error),
+        });
+        let mut response = (error.status(), refusal_body(error)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return response;
+    }
+    record.body = recorder.finish();
+    if let Some(whole) = whole {
+        record.signature_check = verdict_on_arrival(&record, &whole, &shared.config);
+    }
     let admitted = shared.admit(record, redirect_token);
     match admitted.step {
         Step::Timeout => hold(&shared, &admitted, arrived).await,
@@ -394,6 +415,22 @@ async fn hold(shared: &Arc<Shared>, admitted: &Admitted, arrived: Duration) -> R
         held: shared.start.elapsed().saturating_sub(arrived),
     });
     respond(HOLD_LIMIT_STATUS, None, None)
+}
+
+fn refusal_reason(error: BodyError) -> String {
+    match error {
+        BodyError::TooLarge => format!("body over {MAX_BODY} bytes"),
+        BodyError::TimedOut => "the body did not arrive within the body timeout".to_string(),
+        BodyError::Unreadable => "the body could not be read".to_string(),
+    }
+}
+
+fn refusal_body(error: BodyError) -> &'static str {
+    match error {
+        BodyError::TooLarge => "hookspec listen: body too large\n",
+        BodyError::TimedOut => "hookspec listen: body timed out\n",
+        BodyError::Unreadable => "hookspec listen: body unreadable\n",
+    }
 }
 
 fn respond(code: u16, retry_after: Option<u64>, location: Option<&str>) -> Response {

@@ -10,6 +10,12 @@
 //! sender that keeps retrying keeps its id remembered), and expired entries are pruned at
 //! most once per [`PRUNE_INTERVAL_SECS`]. Memory grows only with authenticated deliveries:
 //! an id is recorded only after its delivery verified.
+//!
+//! The store holds at most `max_ids` ids (default [`DEFAULT_MAX_IDS`]; at most about
+//! [`BYTES_PER_ID`] bytes each for ids of up to 32 bytes). When it is full, expired ids are
+//! pruned first; if none has expired, the new id is refused ([`Admission::Full`], which the
+//! receiver answers `503` so the sender retries later) rather than an id still inside its
+//! window being forgotten, which would let a replay through.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -25,6 +31,15 @@ pub const MIN_TTL: Duration = DEFAULT_TTL;
 /// How often, at most, expired entries are pruned (seconds).
 pub const PRUNE_INTERVAL_SECS: u64 = 60;
 
+/// The default cap on stored ids: one million, about 130 MB at most (see [`BYTES_PER_ID`]).
+pub const DEFAULT_MAX_IDS: usize = 1_000_000;
+
+/// Measured memory per stored id, at most: resident bytes per id for ids of 31 bytes, map
+/// growth included (96 to 134 bytes depending on how full the hash table is; 134 at one
+/// million ids: `cargo run -p hookspec-engine --example dedup_memory`). Longer ids cost
+/// their extra length on top.
+pub const BYTES_PER_ID: usize = 134;
+
 /// Whether a delivery is the first of its id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
@@ -32,6 +47,9 @@ pub enum Admission {
     Fresh,
     /// Seen within the TTL: acknowledge, do not act again.
     Duplicate,
+    /// New, but the store is full of ids still inside their window: not recorded, not
+    /// acted on (the receiver answers `503`: retry later).
+    Full,
 }
 
 #[derive(Debug)]
@@ -52,6 +70,7 @@ struct Inner {
 #[derive(Debug)]
 pub struct DedupStore {
     ttl: u64,
+    max_ids: usize,
     inner: Mutex<Inner>,
 }
 
@@ -62,12 +81,24 @@ impl Default for DedupStore {
 }
 
 impl DedupStore {
-    /// A store that remembers ids for `ttl` (at least [`MIN_TTL`], 24 h; whole seconds).
+    /// A store that remembers ids for `ttl` (at least [`MIN_TTL`], 24 h; whole seconds),
+    /// [`DEFAULT_MAX_IDS`] of them at most.
     pub fn new(ttl: Duration) -> Self {
+        Self::with_max_ids(ttl, DEFAULT_MAX_IDS)
+    }
+
+    /// Like [`DedupStore::new`], holding at most `max_ids` ids (at least 1).
+    pub fn with_max_ids(ttl: Duration, max_ids: usize) -> Self {
         Self {
             ttl: ttl.max(MIN_TTL).as_secs(),
+            max_ids: max_ids.max(1),
             inner: Mutex::new(Inner::default()),
         }
+    }
+
+    /// The most ids the store holds.
+    pub fn max_ids(&self) -> usize {
+        self.max_ids
     }
 
     /// The TTL in seconds.
@@ -79,7 +110,7 @@ impl DedupStore {
     ///
     /// On [`Admission::Fresh`] the caller's action is counted (the count the observer
     /// reports goes up by one); on [`Admission::Duplicate`] nothing is counted and the
-    /// entry's expiry slides forward.
+    /// entry's expiry slides forward; on [`Admission::Full`] nothing is recorded.
     pub fn admit_at(&self, id: &str, now: u64) -> Admission {
         let mut inner = self.lock();
         if now >= inner.last_prune.saturating_add(PRUNE_INTERVAL_SECS) {
@@ -98,6 +129,13 @@ impl DedupStore {
                 Admission::Fresh
             }
             None => {
+                if inner.entries.len() >= self.max_ids {
+                    // Full: make room from expired ids only, never from live ones.
+                    Self::prune_locked(&mut inner, now);
+                    if inner.entries.len() >= self.max_ids {
+                        return Admission::Full;
+                    }
+                }
                 inner
                     .entries
                     .insert(id.to_owned(), Entry { expires, count: 1 });
@@ -210,6 +248,25 @@ mod tests {
         store.admit_at("old", 5000);
         store.admit_at("new", 5000 + DAY + PRUNE_INTERVAL_SECS);
         assert_eq!(store.observed().keys().collect::<Vec<_>>(), ["new"]);
+    }
+
+    #[test]
+    fn a_full_store_refuses_new_ids_and_keeps_live_ones() {
+        let store = DedupStore::with_max_ids(DEFAULT_TTL, 2);
+        assert_eq!(store.admit_at("a", 1000), Admission::Fresh);
+        assert_eq!(store.admit_at("b", 1030), Admission::Fresh);
+        assert_eq!(store.admit_at("c", 1031), Admission::Full);
+        // Known ids are still recognised, and nothing was forgotten or recorded.
+        assert_eq!(store.admit_at("a", 1040), Admission::Duplicate);
+        assert_eq!(store.len(), 2);
+        assert!(!store.observed().contains_key("c"));
+        // An expired id makes room at once, without waiting for the prune interval: b
+        // expires at 1030 + DAY, a (seen again at 1040) later.
+        store.prune_at(1030 + DAY - 1);
+        assert_eq!(store.len(), 2);
+        assert_eq!(store.admit_at("c", 1030 + DAY), Admission::Fresh);
+        assert_eq!(store.admit_at("d", 1030 + DAY + 1), Admission::Full);
+        assert_eq!(store.observed().keys().collect::<Vec<_>>(), ["a", "c"]);
     }
 
     #[test]

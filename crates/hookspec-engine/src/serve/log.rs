@@ -79,7 +79,12 @@ impl LogSink {
 
     pub(crate) fn emit(&self, record: &DeliveryRecord) {
         match self {
-            Self::Stderr => eprintln!("hookspec serve: {record}"),
+            Self::Stderr => {
+                // One write per line: standard error is unbuffered, and `eprintln!` would
+                // issue a write for every piece of the format.
+                let line = format!("hookspec serve: {record}\n");
+                let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
+            }
             Self::Off => {}
             Self::Custom(f) => f(record),
         }

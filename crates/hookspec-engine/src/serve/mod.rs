@@ -5,17 +5,21 @@
 //! For each `POST` (to any path but the observer's):
 //!
 //! 1. the body is read as raw bytes, up to [`ServeConfig::max_body`] (default 5 MiB;
-//!    above it: `413`); it is never parsed or re-serialized;
+//!    above it: `413`, at once when `content-length` says so); it is never parsed or
+//!    re-serialized;
 //! 2. the delivery is authenticated ([`Authenticate`]; by default the reference
 //!    [`Verifier`]); a failure is answered `400` or `401` as [`status_for`] documents, and
 //!    has no effect;
 //! 3. the id is checked and recorded atomically in the [`DedupStore`] (TTL at least 24 h);
 //!    a new id is acted on (counted), a known id is acknowledged with `200` and not acted on
-//!    again;
+//!    again; when the store is full ([`ServeConfig::max_ids`]) a new id is answered `503`;
 //! 4. one line is logged ([`LogSink`]).
 //!
 //! `GET <observe path>` (default `/_hookspec/observed`) answers the observer contract: a
 //! JSON object mapping each id acted on to the number of times, e.g. `{"msg_1": 1}`.
+//!
+//! Connections are bounded as [`ServerOptions`] says (header, body and idle timeouts, a
+//! connection cap, a shutdown grace).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -47,14 +51,16 @@ use std::time::Duration;
 use thiserror::Error;
 
 pub use auth::{AsyncAuthenticate, AuthFuture, Authenticate, Authenticated, Rejection, status_for};
-pub use dedup::{Admission, DEFAULT_TTL, DedupStore, MIN_TTL, PRUNE_INTERVAL_SECS};
+pub use dedup::{
+    Admission, BYTES_PER_ID, DEFAULT_MAX_IDS, DEFAULT_TTL, DedupStore, MIN_TTL, PRUNE_INTERVAL_SECS,
+};
 pub use jwks::{JwksAuthenticator, status_for_jwks};
 pub use log::{DeliveryOutcome, DeliveryRecord, LogSink};
 pub use reference::{LOOPBACK_ANY, spawn_embedded, trust};
 
 use hookspec::Verifier;
 
-use crate::server_task::ServerTask;
+use crate::server_task::{ServerOptions, ServerTask};
 
 /// The default listening address: `127.0.0.1:8080` (loopback only).
 pub const DEFAULT_ADDR: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
@@ -86,6 +92,9 @@ pub enum ServeError {
     /// The body limit is zero.
     #[error("the body limit must be at least 1 byte")]
     InvalidBodyLimit,
+    /// The id cap is zero.
+    #[error("the id store must hold at least 1 id")]
+    InvalidIdLimit,
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -103,6 +112,7 @@ impl ServeError {
             Self::NoKeysConfigured => "no_keys_configured",
             Self::InvalidObservePath { .. } => "invalid_observe_path",
             Self::InvalidBodyLimit => "invalid_body_limit",
+            Self::InvalidIdLimit => "invalid_id_limit",
             Self::Bind { .. } => "bind_failed",
         }
     }
@@ -116,6 +126,8 @@ pub struct ServeConfig {
     observe_path: String,
     max_body: usize,
     dedup_ttl: Duration,
+    max_ids: usize,
+    server: ServerOptions,
     log: LogSink,
 }
 
@@ -127,6 +139,8 @@ impl std::fmt::Debug for ServeConfig {
             .field("observe_path", &self.observe_path)
             .field("max_body", &self.max_body)
             .field("dedup_ttl", &self.dedup_ttl)
+            .field("max_ids", &self.max_ids)
+            .field("server", &self.server)
             .field("log", &self.log)
             .finish()
     }
@@ -154,6 +168,8 @@ impl ServeConfig {
             observe_path: DEFAULT_OBSERVE_PATH.to_owned(),
             max_body: DEFAULT_MAX_BODY,
             dedup_ttl: DEFAULT_TTL,
+            max_ids: DEFAULT_MAX_IDS,
+            server: ServerOptions::default(),
             log: LogSink::default(),
         }
     }
@@ -180,6 +196,21 @@ impl ServeConfig {
     /// How long ids are remembered (default and minimum [`DEFAULT_TTL`], 24 h).
     pub fn dedup_ttl(mut self, ttl: Duration) -> Self {
         self.dedup_ttl = ttl;
+        self
+    }
+
+    /// The most ids the dedup store holds (default [`DEFAULT_MAX_IDS`], up to about
+    /// [`BYTES_PER_ID`] bytes each). When it is full, a delivery with a new id is answered
+    /// `503` (code `id_store_full`) until ids expire; known ids are still recognised.
+    pub fn max_ids(mut self, ids: usize) -> Self {
+        self.max_ids = ids;
+        self
+    }
+
+    /// How connections are bounded: timeouts, connection cap, shutdown grace (default
+    /// [`ServerOptions::default`]).
+    pub fn server_options(mut self, options: ServerOptions) -> Self {
+        self.server = options;
         self
     }
 
@@ -213,14 +244,18 @@ pub async fn spawn(config: ServeConfig) -> Result<RunningServer, ServeError> {
     if config.max_body == 0 {
         return Err(ServeError::InvalidBodyLimit);
     }
-    let store = Arc::new(DedupStore::new(config.dedup_ttl));
+    if config.max_ids == 0 {
+        return Err(ServeError::InvalidIdLimit);
+    }
+    let store = Arc::new(DedupStore::with_max_ids(config.dedup_ttl, config.max_ids));
     let app = Arc::new(app::App {
         auth: config.auth,
         store: store.clone(),
         log: config.log,
+        max_body: config.max_body,
     });
-    let router = app::router(app, &config.observe_path, config.max_body);
-    let server = ServerTask::bind(config.addr, router)
+    let router = app::router(app, &config.observe_path);
+    let server = ServerTask::bind(config.addr, router, config.server)
         .await
         .map_err(|source| ServeError::Bind {
             addr: config.addr,

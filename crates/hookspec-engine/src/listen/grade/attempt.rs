@@ -216,8 +216,7 @@ pub(super) fn content_type(a: &AttemptRecord) -> Check {
 }
 
 pub(super) fn signature_verifies(view: &View<'_>, config: &ListenConfig) -> Judgement {
-    let static_keys =
-        config.verifier.secrets().next().is_some() || !config.verifier.public_keys().is_empty();
+    let static_keys = has_static_keys(config);
     if !static_keys && config.jwks.is_none() {
         return Judgement::unsupported("no key was given (--secret, --public-key or --jwks)");
     }
@@ -232,7 +231,15 @@ pub(super) fn signature_verifies(view: &View<'_>, config: &ListenConfig) -> Judg
             continue;
         };
         judged += 1;
-        if let Err(why) = verify_attempt(a, ts, config, static_keys) {
+        let verdict = match (&a.signature_check, a.body.whole()) {
+            (Some(verdict), _) => verdict.clone(),
+            (None, Some(body)) => verify_attempt(a, body, ts, config, static_keys),
+            (None, None) => Err(format!(
+                "not verified on arrival, and only the first {BODY_PREFIX} of its {} bytes were kept",
+                a.body.len()
+            )),
+        };
+        if let Err(why) = verdict {
             failures.push((a, why));
         }
     }
@@ -273,11 +280,41 @@ pub(super) fn signature_verifies(view: &View<'_>, config: &ListenConfig) -> Judg
     judgement
 }
 
+/// Whether the listener must check `a`'s signature on arrival (and so keep its whole body
+/// until then): keys were given, and it has a valid id and a strict-grammar timestamp.
+pub(crate) fn verifiable_on_arrival(a: &AttemptRecord, config: &ListenConfig) -> bool {
+    arrival_timestamp(a, config).is_some()
+}
+
+fn arrival_timestamp(a: &AttemptRecord, config: &ListenConfig) -> Option<u64> {
+    let keys = has_static_keys(config) || config.jwks.is_some();
+    let usable = keys
+        && matches!(timestamp_of(a), Timestamp::Strict(_))
+        && a.header(WEBHOOK_ID).is_some_and(is_valid_id);
+    timestamp_value(a).filter(|_| usable)
+}
+
+/// The signature verdict on arrival, over the whole `body`, exactly as
+/// `sender/signature-verifies` would reach it; `None` when that case would skip `a`.
+pub(crate) fn verdict_on_arrival(
+    a: &AttemptRecord,
+    body: &[u8],
+    config: &ListenConfig,
+) -> Option<Result<(), String>> {
+    let ts = arrival_timestamp(a, config)?;
+    Some(verify_attempt(a, body, ts, config, has_static_keys(config)))
+}
+
+fn has_static_keys(config: &ListenConfig) -> bool {
+    config.verifier.secrets().next().is_some() || !config.verifier.public_keys().is_empty()
+}
+
 /// Verifies one attempt with the static keys, then the JWKS keys; the reasons of each on
 /// failure. The timestamp is judged by its own cases: verifying as of the attempt's own
 /// timestamp keeps a stale timestamp from hiding whether the signature itself is right.
 fn verify_attempt(
     a: &AttemptRecord,
+    body: &[u8],
     ts: u64,
     config: &ListenConfig,
     static_keys: bool,
@@ -289,7 +326,7 @@ fn verify_attempt(
             .verifier
             .clone()
             .svix_aliases(false)
-            .verify_at(headers, &a.body, ts)
+            .verify_at(headers, body, ts)
         {
             Ok(_) => return Ok(()),
             Err(error) => reasons.push(format!("{error} [{}]", error.code())),
@@ -300,7 +337,7 @@ fn verify_attempt(
             .verifier
             .clone()
             .svix_aliases(false)
-            .verify_at(&jwks.set, headers, &a.body, ts)
+            .verify_at(&jwks.set, headers, body, ts)
         {
             Ok(_) => return Ok(()),
             Err(error) => reasons.push(format!("JWKS: {error} [{}]", error.code())),
@@ -314,11 +351,10 @@ fn verify_attempt(
 pub(super) fn repro_verify(a: &AttemptRecord) -> Option<String> {
     let quotable =
         |b: &[u8]| b.len() <= 2048 && b.iter().all(|&c| (0x20..0x7f).contains(&c) && c != b'\'');
+    let body = a.body.whole()?;
     let mut command = format!(
         "printf '%s' '{}' | hookspec verify",
-        std::str::from_utf8(&a.body)
-            .ok()
-            .filter(|_| quotable(&a.body))?
+        std::str::from_utf8(body).ok().filter(|_| quotable(body))?
     );
     for name in [WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE] {
         let value = a.header(name)?;

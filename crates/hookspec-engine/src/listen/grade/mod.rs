@@ -12,7 +12,7 @@
 //!   to be a retry of it under a new id (a sender that changes the id on every retry would
 //!   otherwise look like many events that were never retried).
 
-mod attempt;
+pub(crate) mod attempt;
 mod catalogue;
 mod measure;
 mod retry;
@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::ListenConfig;
-use super::record::{AttemptEnd, AttemptRecord, Recording};
+use super::record::{AttemptEnd, AttemptRecord, BODY_PREFIX, Recording};
 use super::script::Step;
 use crate::judgement::{Judgement, Outcome};
 use crate::report::CaseResult;
@@ -222,13 +222,6 @@ fn secs(d: Duration) -> String {
     } else {
         humantime::format_duration(Duration::from_secs(d.as_secs())).to_string()
     }
-}
-
-fn first_difference(a: &[u8], b: &[u8]) -> usize {
-    a.iter()
-        .zip(b)
-        .position(|(x, y)| x != y)
-        .unwrap_or(a.len().min(b.len()))
 }
 
 #[cfg(test)]

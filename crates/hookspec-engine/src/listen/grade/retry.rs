@@ -75,10 +75,12 @@ pub(super) fn retry_same_body(view: &View<'_>) -> Judgement {
                         a.body.len()
                     ),
                 )
-                .with_detail(format!(
-                    "first difference at byte {}",
-                    first_difference(&first.body, &a.body)
-                ));
+                .with_detail(match first.body.first_difference(&a.body) {
+                    Some(at) => format!("first difference at byte {at}"),
+                    None => format!(
+                        "same first {BODY_PREFIX} bytes (only those are kept), different SHA-256"
+                    ),
+                });
             }
             delivered = a.step.is_success();
         }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::*;
+use crate::listen::record::RecordedBody;
 use crate::listen::script::Script;
 use crate::report::Verdict;
 use hookspec::Secret;
@@ -43,7 +44,8 @@ fn attempt(key: &str, ms: u64, body: &[u8]) -> AttemptRecord {
             ("webhook-timestamp".into(), ts.to_string().into_bytes()),
             ("webhook-signature".into(), signature.into_bytes()),
         ],
-        body: body.to_vec(),
+        body: RecordedBody::of(body),
+        signature_check: None,
         step: Step::Timeout,
         followed_redirect: false,
         end: AttemptEnd::Unfinished,
