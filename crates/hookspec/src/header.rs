@@ -349,3 +349,31 @@ fn decode_canonical<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
     }
     (seen & INVALID == 0).then_some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path must accept every canonical encoding by itself: were it to refuse one,
+    /// the general decoder would still accept it, so only the time would show (and this test).
+    #[test]
+    fn the_fast_decoder_accepts_canonical_text() {
+        for seed in 0..=255u8 {
+            let tag: [u8; 32] =
+                std::array::from_fn(|i| seed.wrapping_mul(31) ^ (i as u8).wrapping_mul(7));
+            let text = STANDARD.encode(tag);
+            assert_eq!(decode_canonical::<32>(text.as_bytes()), Some(tag), "{text}");
+            let sig: [u8; 64] =
+                std::array::from_fn(|i| seed.wrapping_add((i as u8).wrapping_mul(13)));
+            let text = STANDARD.encode(sig);
+            assert_eq!(decode_canonical::<64>(text.as_bytes()), Some(sig), "{text}");
+        }
+        assert_eq!(decode_canonical::<3>(b"AQID"), Some([1, 2, 3]));
+        assert_eq!(decode_canonical::<3>(b"AQI="), None);
+        assert_eq!(decode_canonical::<2>(b"AQI="), Some([1, 2]));
+        assert_eq!(decode_canonical::<1>(b"AQ=="), Some([1]));
+        assert_eq!(decode_canonical::<1>(b"AQ="), None);
+        assert_eq!(decode_canonical::<1>(b"AQ=A"), None);
+        assert_eq!(decode_canonical::<2>(b"AQIA"), None);
+    }
+}
