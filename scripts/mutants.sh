@@ -20,5 +20,14 @@ fi
 # --in-place: mutate this tree and reuse its target/ (a copy would rebuild every
 # dependency); do not edit crates/hookspec while it runs. --profile mutants: see the root
 # Cargo.toml. --all-features: the JWKS and HeaderMap code and their tests.
+# The scope: the verifier's keys, header grammar, signing, verification, JWT, scheme and
+# clock modules (the whole of crates/hookspec/src but lib.rs and error_code.rs). Any
+# `--file` given on the command line replaces it.
+scope=()
+if [[ " $* " != *" --file "* && " $* " != *" -f "* ]]; then
+    for glob in "key/**/*.rs" header.rs sign.rs "verify/**/*.rs" "jwt/**/*.rs" scheme.rs clock.rs; do
+        scope+=(--file "crates/hookspec/src/$glob")
+    done
+fi
 exec cargo mutants --package hookspec --all-features --profile mutants --in-place \
-    --timeout 120 --build-timeout 600 "$@"
+    --timeout 120 --build-timeout 600 "${scope[@]}" "$@"

@@ -423,3 +423,71 @@ fn debug_output_redacts_secrets() {
         format!("{:?}", Verifier::new())
     );
 }
+
+/// A header source that only knows how to look one name up: the verifier must find its
+/// headers through the trait's default `for_each_value_of`.
+struct OneByOne(Vec<(&'static str, String)>);
+
+impl hookspec::HeaderSource for OneByOne {
+    fn for_each_value<'a>(&'a self, name: &str, visit: &mut dyn FnMut(&'a [u8])) {
+        for (key, value) in &self.0 {
+            if *key == name {
+                visit(value.as_bytes());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_source_with_only_per_name_lookup_verifies() {
+    let s = secret(1);
+    let source = OneByOne(vec![
+        ("webhook-id", ID.to_string()),
+        ("webhook-timestamp", TS.to_string()),
+        ("webhook-signature", v1(&s)),
+    ]);
+    let ok = Verifier::new()
+        .with_secret(s)
+        .verify_at(&source, BODY, TS)
+        .unwrap();
+    assert_eq!(ok.id, ID);
+    let list: Vec<(String, String)> = source
+        .0
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    assert_eq!(
+        hookspec::internal::single_value(&list, "webhook-id"),
+        hookspec::internal::HeaderValue::One(ID.as_bytes())
+    );
+}
+
+#[test]
+fn verify_reads_the_system_clock() {
+    let now = hookspec::internal::unix_now();
+    assert!(now > 1_764_000_000, "{now}");
+    let s = secret(1);
+    let verifier = Verifier::new().with_secret(s.clone());
+    let ts = now.to_string();
+    let signature = entry_v1(&s, ID.as_bytes(), ts.as_bytes(), BODY);
+    let fresh = [
+        ("webhook-id", ID),
+        ("webhook-timestamp", ts.as_str()),
+        ("webhook-signature", signature.as_str()),
+    ];
+    assert!(verifier.verify(&fresh, BODY).is_ok());
+    assert!(matches!(
+        verifier.verify(&headers(&v1(&s)), BODY),
+        Err(VerifyError::TimestampTooOld { .. })
+    ));
+}
+
+#[test]
+fn scheme_names_round_trip_and_refuse_others() {
+    let error = "v9".parse::<Scheme>().unwrap_err();
+    assert_eq!(error.code(), "unknown_scheme");
+    assert_eq!(error.0, "v9");
+    for scheme in Scheme::ALL {
+        assert_eq!(scheme.as_str().parse::<Scheme>(), Ok(scheme));
+    }
+}
