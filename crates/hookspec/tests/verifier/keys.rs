@@ -147,6 +147,10 @@ fn public_keys_parse_strictly() {
     assert_eq!(PublicKey::parse(&whpk), Ok(public));
     assert_eq!(PublicKey::parse(&whpk[5..]), Ok(public));
     assert_eq!(PublicKey::from_bytes(public.as_bytes()), Ok(public));
+    let other = SigningKey::from_seed(&[5; 32]).public_key();
+    assert_eq!(public.fingerprint().len(), 8);
+    assert!(public.fingerprint().bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_ne!(public.fingerprint(), other.fingerprint());
     assert_eq!(public.to_string(), whpk);
     assert_eq!(format!("{public:?}"), format!("PublicKey({whpk})"));
     assert_eq!(PublicKey::parse(""), Err(KeyError::Empty));
