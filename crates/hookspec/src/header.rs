@@ -39,6 +39,19 @@ pub const SVIX_SIGNATURE: &str = "svix-signature";
 pub trait HeaderSource {
     /// Calls `visit` with every value of the header `name` (a lower-case ASCII name), in order.
     fn for_each_value<'a>(&'a self, name: &str, visit: &mut dyn FnMut(&'a [u8]));
+
+    /// Calls `visit(i, value)` with every value of every header `names[i]` (lower-case ASCII
+    /// names), each name's values in order; values of different names may interleave.
+    ///
+    /// The verifier reads its three headers through this. The default looks each name up
+    /// with [`HeaderSource::for_each_value`]; a source that can find several names in one
+    /// pass overrides it (an `http::HeaderMap` hashes the name on every lookup, which costs
+    /// more than walking a request's dozen headers once).
+    fn for_each_value_of<'a>(&'a self, names: &[&str], visit: &mut dyn FnMut(usize, &'a [u8])) {
+        for (index, name) in names.iter().enumerate() {
+            self.for_each_value(name, &mut |value| visit(index, value));
+        }
+    }
 }
 
 impl<K: AsRef<str>, V: AsRef<[u8]>> HeaderSource for [(K, V)] {
@@ -49,11 +62,24 @@ impl<K: AsRef<str>, V: AsRef<[u8]>> HeaderSource for [(K, V)] {
             }
         }
     }
+
+    fn for_each_value_of<'a>(&'a self, names: &[&str], visit: &mut dyn FnMut(usize, &'a [u8])) {
+        for (key, value) in self {
+            let key = key.as_ref();
+            if let Some(index) = names.iter().position(|name| key.eq_ignore_ascii_case(name)) {
+                visit(index, value.as_ref());
+            }
+        }
+    }
 }
 
 impl<K: AsRef<str>, V: AsRef<[u8]>, const N: usize> HeaderSource for [(K, V); N] {
     fn for_each_value<'a>(&'a self, name: &str, visit: &mut dyn FnMut(&'a [u8])) {
         self.as_slice().for_each_value(name, visit);
+    }
+
+    fn for_each_value_of<'a>(&'a self, names: &[&str], visit: &mut dyn FnMut(usize, &'a [u8])) {
+        self.as_slice().for_each_value_of(names, visit);
     }
 }
 
@@ -61,45 +87,32 @@ impl<K: AsRef<str>, V: AsRef<[u8]>> HeaderSource for Vec<(K, V)> {
     fn for_each_value<'a>(&'a self, name: &str, visit: &mut dyn FnMut(&'a [u8])) {
         self.as_slice().for_each_value(name, visit);
     }
+
+    fn for_each_value_of<'a>(&'a self, names: &[&str], visit: &mut dyn FnMut(usize, &'a [u8])) {
+        self.as_slice().for_each_value_of(names, visit);
+    }
 }
 
 #[cfg(feature = "http")]
 impl HeaderSource for http::HeaderMap {
     fn for_each_value<'a>(&'a self, name: &str, visit: &mut dyn FnMut(&'a [u8])) {
-        // Looking up by `&str` parses and validates the name on every call, which costs more
-        // than the lookup itself; the six names the verifier reads are parsed once.
-        let values = match known_header_name(name) {
-            Some(known) => self.get_all(known),
-            None => self.get_all(name),
-        };
-        for value in values {
+        for value in self.get_all(name) {
             visit(value.as_bytes());
         }
     }
-}
 
-/// The prebuilt `http::HeaderName` of a header the verifier reads, if `name` is one.
-#[cfg(feature = "http")]
-fn known_header_name(name: &str) -> Option<&'static http::HeaderName> {
-    use http::HeaderName;
-    static NAMES: [HeaderName; 6] = [
-        HeaderName::from_static(WEBHOOK_ID),
-        HeaderName::from_static(WEBHOOK_TIMESTAMP),
-        HeaderName::from_static(WEBHOOK_SIGNATURE),
-        HeaderName::from_static(SVIX_ID),
-        HeaderName::from_static(SVIX_TIMESTAMP),
-        HeaderName::from_static(SVIX_SIGNATURE),
-    ];
-    let index = match name {
-        WEBHOOK_ID => 0,
-        WEBHOOK_TIMESTAMP => 1,
-        WEBHOOK_SIGNATURE => 2,
-        SVIX_ID => 3,
-        SVIX_TIMESTAMP => 4,
-        SVIX_SIGNATURE => 5,
-        _ => return None,
-    };
-    Some(&NAMES[index])
+    fn for_each_value_of<'a>(&'a self, names: &[&str], visit: &mut dyn FnMut(usize, &'a [u8])) {
+        // One walk over the entries, comparing names (a length check rejects almost every
+        // header at once) instead of hashing each wanted name: a request carries a dozen
+        // headers or so, and a lookup costs as much as walking several. The walk visits each
+        // name's values in order (an entry's extra values follow it).
+        for (key, value) in self {
+            let key = key.as_str();
+            if let Some(index) = names.iter().position(|name| *name == key) {
+                visit(index, value.as_bytes());
+            }
+        }
+    }
 }
 
 /// What [`single_value`] found for one header name.
@@ -119,6 +132,23 @@ pub fn single_value<'a, H: HeaderSource + ?Sized>(headers: &'a H, name: &str) ->
     let mut found = HeaderValue::Absent;
     headers.for_each_value(name, &mut |value| {
         found = match found {
+            HeaderValue::Absent => HeaderValue::One(value),
+            HeaderValue::One(first) if first == value => HeaderValue::One(first),
+            _ => HeaderValue::Conflicting,
+        };
+    });
+    found
+}
+
+/// The [`single_value`] of each of `names` (lower-case ASCII), found in one
+/// [`HeaderSource::for_each_value_of`] call.
+pub fn values_of<'a, H: HeaderSource + ?Sized, const N: usize>(
+    headers: &'a H,
+    names: &[&str; N],
+) -> [HeaderValue<'a>; N] {
+    let mut found = [HeaderValue::Absent; N];
+    headers.for_each_value_of(names, &mut |index, value| {
+        found[index] = match found[index] {
             HeaderValue::Absent => HeaderValue::One(value),
             HeaderValue::One(first) if first == value => HeaderValue::One(first),
             _ => HeaderValue::Conflicting,
@@ -201,83 +231,83 @@ fn parse_entry(entry: &[u8]) -> SignatureEntry<'_> {
         return SignatureEntry::Malformed(Malformed::NoComma);
     };
     let (version, signature) = (&entry[..comma], &entry[comma + 1..]);
-    if !matches!(version, b"v1" | b"v1a") {
-        return SignatureEntry::Unknown { version };
-    }
-    if signature.contains(&b',') {
-        return SignatureEntry::Malformed(Malformed::ExtraComma);
-    }
-    if version == b"v1" {
-        decode_fixed::<32>(signature).map_or_else(SignatureEntry::Malformed, SignatureEntry::V1)
-    } else {
-        decode_fixed::<64>(signature).map_or_else(SignatureEntry::Malformed, SignatureEntry::V1a)
+    match version {
+        b"v1" => {
+            decode_fixed::<32>(signature).map_or_else(SignatureEntry::Malformed, SignatureEntry::V1)
+        }
+        b"v1a" => decode_fixed::<64>(signature)
+            .map_or_else(SignatureEntry::Malformed, SignatureEntry::V1a),
+        _ => SignatureEntry::Unknown { version },
     }
 }
 
-/// Decodes canonical padded standard base64 into exactly `N` bytes.
+/// Decodes canonical padded standard base64 into exactly `N` bytes, or says why the text
+/// is malformed: a second `,` first, then a wrong length, then anything else.
 fn decode_fixed<const N: usize>(text: &[u8]) -> Result<[u8; N], Malformed> {
-    // Canonical base64 of N bytes has exactly this many characters; checking first keeps a
-    // wrong-length entry from being reported as bad base64, and bounds the decode buffer.
-    let expected_len = N.div_ceil(3) * 4;
+    // The common case first. Canonical base64 holds no `,`, so a text the fast decoder
+    // accepts needs no comma check, and one it refuses is classified below.
     if let Some(decoded) = decode_canonical::<N>(text) {
         return Ok(decoded);
     }
-    if text.len() != expected_len {
-        return Err(if STANDARD.decode(text).is_ok() {
-            Malformed::WrongLength
-        } else {
-            Malformed::BadBase64
-        });
+    if text.contains(&b',') {
+        return Err(Malformed::ExtraComma);
     }
-    // The decoder wants room for its length estimate (up to 2 bytes over N).
-    let mut buf = [0u8; 72];
-    match STANDARD.decode_slice(text, &mut buf) {
-        Ok(n) if n == N => {
-            let mut out = [0u8; N];
-            out.copy_from_slice(&buf[..N]);
-            Ok(out)
-        }
-        Ok(_) => Err(Malformed::WrongLength),
-        Err(_) => Err(Malformed::BadBase64),
-    }
+    // The fast path accepts every canonical encoding of N bytes (its unit test below
+    // proves it), so what reaches here is malformed: valid base64 of another length, or
+    // not canonical base64 at all.
+    Err(if STANDARD.decode(text).is_ok() {
+        Malformed::WrongLength
+    } else {
+        Malformed::BadBase64
+    })
 }
 
-/// The value of a standard base64 character, or `INVALID` (`=` included).
-const INVALID: u8 = 0xff;
-const BASE64_VALUES: [u8; 256] = {
+/// What a character that is not in the standard base64 alphabet (`=` included) decodes to:
+/// bits above the 24 of a group, so one such character anywhere shows in the OR of all.
+const INVALID: u32 = 0xff00_0000;
+
+/// The value of every byte as the `k`-th character of a 4-character group, already shifted
+/// into place (`18 - 6k` bits), or [`INVALID`]: one lookup and one OR per character.
+const BASE64_GROUP: [[u32; 256]; 4] = {
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut table = [INVALID; 256];
-    let mut i = 0;
-    while i < alphabet.len() {
-        table[alphabet[i] as usize] = i as u8;
-        i += 1;
+    let mut tables = [[INVALID; 256]; 4];
+    let mut k = 0;
+    while k < 4 {
+        let mut i = 0;
+        while i < alphabet.len() {
+            tables[k][alphabet[i] as usize] = (i as u32) << (18 - 6 * k);
+            i += 1;
+        }
+        k += 1;
     }
-    table
+    tables
 };
 
-/// The fast path of [`decode_fixed`]: `Some` only when `text` (already of the canonical
-/// length) is exactly the canonical padded encoding of `N` bytes, which is what a valid
-/// entry always is. Anything else returns `None` and takes the general decoder, which
-/// classifies the error, so this function can only ever accept what that decoder accepts.
+/// The 24-bit group of up to four characters (fewer at the padded end), with [`INVALID`]
+/// bits set when any is not a base64 character.
+fn group(chars: &[u8]) -> u32 {
+    chars
+        .iter()
+        .zip(&BASE64_GROUP)
+        .fold(0, |n, (&c, table)| n | table[usize::from(c)])
+}
+
+/// The fast path of [`decode_fixed`]: `Some` only when `text` is exactly the canonical
+/// padded encoding of `N` bytes, which is what a valid entry always is. Anything else
+/// returns `None` and takes the general decoder, which classifies the error, so this
+/// function can only ever accept what that decoder accepts.
 fn decode_canonical<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
     let groups = N / 3;
     if text.len() != N.div_ceil(3) * 4 {
         return None;
     }
     let mut out = [0u8; N];
-    let mut invalid = 0u8;
-    let value = |c: u8, invalid: &mut u8| {
-        let v = BASE64_VALUES[usize::from(c)];
-        *invalid |= v & 0x80;
-        u32::from(v & 0x3f)
-    };
+    let mut seen = 0u32;
     let (quads, _) = text.as_chunks::<4>();
     let (triples, _) = out.as_chunks_mut::<3>();
     for (quad, triple) in quads.iter().zip(triples.iter_mut()) {
-        let n = value(quad[0], &mut invalid) << 18
-            | value(quad[1], &mut invalid) << 12
-            | value(quad[2], &mut invalid) << 6
-            | value(quad[3], &mut invalid);
+        let n = group(quad);
+        seen |= n;
         let [_, a, b, c] = n.to_be_bytes();
         *triple = [a, b, c];
     }
@@ -286,23 +316,51 @@ fn decode_canonical<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
         0 => {}
         1 => {
             // `xx==`: 12 bits, of which the low 4 must be zero.
-            let n = value(tail[0], &mut invalid) << 6 | value(tail[1], &mut invalid);
-            if n & 0xf != 0 || tail[2..] != *b"==" {
+            let n = group(&tail[..2]);
+            seen |= n;
+            if n & 0x00_f000 != 0 || tail[2..] != *b"==" {
                 return None;
             }
-            out[N - 1] = (n >> 4) as u8;
+            out[N - 1] = (n >> 16) as u8;
         }
         _ => {
             // `xxx=`: 18 bits, of which the low 2 must be zero.
-            let n = value(tail[0], &mut invalid) << 12
-                | value(tail[1], &mut invalid) << 6
-                | value(tail[2], &mut invalid);
-            if n & 0x3 != 0 || tail[3] != b'=' {
+            let n = group(&tail[..3]);
+            seen |= n;
+            if n & 0x00_00c0 != 0 || tail[3] != b'=' {
                 return None;
             }
-            out[N - 2] = (n >> 10) as u8;
-            out[N - 1] = (n >> 2) as u8;
+            out[N - 2] = (n >> 16) as u8;
+            out[N - 1] = (n >> 8) as u8;
         }
     }
-    (invalid == 0).then_some(out)
+    (seen & INVALID == 0).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path must accept every canonical encoding by itself: were it to refuse one,
+    /// the general decoder would still accept it, so only the time would show (and this test).
+    #[test]
+    fn the_fast_decoder_accepts_canonical_text() {
+        for seed in 0..=255u8 {
+            let tag: [u8; 32] =
+                std::array::from_fn(|i| seed.wrapping_mul(31) ^ (i as u8).wrapping_mul(7));
+            let text = STANDARD.encode(tag);
+            assert_eq!(decode_canonical::<32>(text.as_bytes()), Some(tag), "{text}");
+            let sig: [u8; 64] =
+                std::array::from_fn(|i| seed.wrapping_add((i as u8).wrapping_mul(13)));
+            let text = STANDARD.encode(sig);
+            assert_eq!(decode_canonical::<64>(text.as_bytes()), Some(sig), "{text}");
+        }
+        assert_eq!(decode_canonical::<3>(b"AQID"), Some([1, 2, 3]));
+        assert_eq!(decode_canonical::<3>(b"AQI="), None);
+        assert_eq!(decode_canonical::<2>(b"AQI="), Some([1, 2]));
+        assert_eq!(decode_canonical::<1>(b"AQ=="), Some([1]));
+        assert_eq!(decode_canonical::<1>(b"AQ="), None);
+        assert_eq!(decode_canonical::<1>(b"AQ=A"), None);
+        assert_eq!(decode_canonical::<2>(b"AQIA"), None);
+    }
 }

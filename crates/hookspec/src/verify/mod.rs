@@ -225,8 +225,9 @@ impl Verifier {
         })
     }
 
-    /// Looks up the three `webhook-*` headers (each once: lookups dominate the cost of
-    /// verifying a small delivery), or their `svix-*` aliases when none is present.
+    /// Finds the three `webhook-*` headers (in one [`HeaderSource::for_each_value_of`] pass:
+    /// lookups dominate the cost of verifying a small delivery), or their `svix-*` aliases
+    /// when none is present.
     fn select_headers<'h, H: HeaderSource + ?Sized>(&self, headers: &'h H) -> FoundHeaders<'h> {
         const WEBHOOK: [&str; 3] = [
             header::WEBHOOK_ID,
@@ -240,9 +241,9 @@ impl Verifier {
         ];
         let absent =
             |values: &[HeaderValue<'_>; 3]| values.iter().all(|v| *v == HeaderValue::Absent);
-        let webhook = WEBHOOK.map(|name| header::single_value(headers, name));
+        let webhook = header::values_of(headers, &WEBHOOK);
         if self.svix_aliases && absent(&webhook) {
-            let svix = SVIX.map(|name| header::single_value(headers, name));
+            let svix = header::values_of(headers, &SVIX);
             if !absent(&svix) {
                 return FoundHeaders {
                     values: svix,
