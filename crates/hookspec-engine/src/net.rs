@@ -19,8 +19,8 @@ pub fn install_crypto_provider() {
 }
 
 /// `text` with any `user:password@` removed, so logs, answers and reports never carry
-/// credentials. A URL that does not parse loses everything between `://` and the last `@`
-/// of its authority.
+/// credentials. Text that does not parse as one URL is handled by
+/// [`redact_userinfo_in_text`].
 pub fn redact_userinfo(text: &str) -> String {
     match url::Url::parse(text) {
         Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
@@ -29,20 +29,34 @@ pub fn redact_userinfo(text: &str) -> String {
             url.to_string()
         }
         Ok(_) => text.to_string(),
-        Err(_) => redact_unparsed(text),
+        Err(_) => redact_userinfo_in_text(text),
     }
 }
 
-fn redact_unparsed(text: &str) -> String {
-    let Some(scheme_end) = text.find("://").map(|i| i + 3) else {
-        return text.to_string();
-    };
-    let rest = &text[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}{}", &text[..scheme_end], &rest[at + 1..]),
-        None => text.to_string(),
+/// `text` with the userinfo (`user:password@`) of every `scheme://` URL in it removed.
+///
+/// The authority of a URL ends at the first `/`, `?`, `#`, whitespace or quote; a `@` before
+/// that ends its userinfo, which is dropped (the last `@`, as URL parsers do).
+pub fn redact_userinfo_in_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>') || c.is_whitespace()
+            })
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(i) => out.push_str(&authority[i + 1..]),
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
     }
+    out.push_str(rest);
+    out
 }
 
 /// A client with the given per-request timeout that never follows redirects, trusting the
@@ -110,7 +124,7 @@ fn base(timeout: Duration) -> reqwest::ClientBuilder {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_userinfo;
+    use super::{redact_userinfo, redact_userinfo_in_text};
 
     #[test]
     fn userinfo_is_removed() {
@@ -125,5 +139,33 @@ mod tests {
             "http://[::1/jwks"
         );
         assert_eq!(redact_userinfo("no url here"), "no url here");
+    }
+
+    #[test]
+    fn removes_userinfo_from_every_url_in_a_text() {
+        assert_eq!(
+            redact_userinfo_in_text("https://alice:s3cret@example.com:8443/hook?x=1"),
+            "https://example.com:8443/hook?x=1"
+        );
+        assert_eq!(
+            redact_userinfo_in_text("http://u:p@127.0.0.1:9/ (respond 200) and ftp://tok@h"),
+            "http://127.0.0.1:9/ (respond 200) and ftp://h"
+        );
+        // A password holding `@` is removed whole (the last `@` ends the userinfo).
+        assert_eq!(redact_userinfo_in_text("http://u:p@ss@h/x"), "http://h/x");
+    }
+
+    #[test]
+    fn leaves_texts_without_userinfo_alone() {
+        for text in [
+            "http://127.0.0.1:8080/hook",
+            "mailto:someone@example.com",
+            "127.0.0.1:8080 (embedded reference receiver)",
+            "python3 adapters/python/adapter.py",
+            "http://h/path@not-userinfo",
+            "",
+        ] {
+            assert_eq!(redact_userinfo_in_text(text), text);
+        }
     }
 }

@@ -8,11 +8,11 @@ use std::time::{Duration, SystemTime};
 
 use hookspec::ErrorCode;
 use hookspec::{JwksVerifier, Verifier};
-use hookspec_engine::check::http::redact_userinfo;
 use hookspec_engine::jwks_cache::{CachePolicy, JwksCache};
 use hookspec_engine::listen::{
     self, AttemptEnd, JwksKeys, ListenConfig, Listener, Notice, Recording, Script, Step, StopReason,
 };
+use hookspec_engine::net::redact_userinfo;
 use hookspec_engine::report::{Report, terminal};
 
 use super::keys::TrustedKeys;

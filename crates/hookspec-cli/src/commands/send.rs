@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use hookspec::internal::unix_now;
 use hookspec::{ErrorCode, JwtSigner, RsaSigningKey};
-use hookspec_engine::check::http::redact_userinfo;
 use hookspec_engine::gemini::Event;
+use hookspec_engine::net::redact_userinfo;
 use hookspec_engine::send::{
     Attempt, Message, Outcome as AttemptOutcome, RetryPolicy, SignAttempt, deliver,
 };

@@ -484,7 +484,7 @@ fn tls_connector(transport: &Transport) -> Result<tokio_rustls::TlsConnector, Ch
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
-pub use crate::net::redact_userinfo;
+use crate::net::redact_userinfo;
 
 #[cfg(test)]
 mod tests {

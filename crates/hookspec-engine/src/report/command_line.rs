@@ -17,8 +17,8 @@
 
 use std::ffi::OsString;
 
-use super::redact;
 use crate::check::repro::shell_quote;
+use crate::net::redact_userinfo_in_text;
 
 /// Flags whose value is a secret, with the placeholder that replaces it.
 const SECRET_FLAGS: [(&str, &str); 4] = [
@@ -115,7 +115,7 @@ fn authenticates(name: &str) -> bool {
 
 /// `text` with key material cut to its prefix and URL userinfo removed.
 fn plain(text: &str) -> String {
-    let mut out = redact::userinfo(text);
+    let mut out = redact_userinfo_in_text(text);
     for prefix in KEY_PREFIXES {
         let mut cut = String::with_capacity(out.len());
         let mut rest = out.as_str();

@@ -13,7 +13,8 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 
-use super::{CaseResult, Format, Report, Verdict, redact};
+use super::{CaseResult, Format, Report, Verdict};
+use crate::net::redact_userinfo_in_text;
 
 /// The HTML format.
 #[derive(Debug, Clone, Copy, Default)]
@@ -90,7 +91,7 @@ footer { margin-top: 24px; color: var(--muted); font-size: 12px; }
 /// Renders the report as one HTML page.
 pub fn render(report: &Report) -> String {
     let mut out = String::with_capacity(16 * 1024 + report.cases.len() * 512);
-    let target = redact::userinfo(&report.target);
+    let target = redact_userinfo_in_text(&report.target);
     let outcome = report.outcome();
     let failing = report.findings().next().is_some();
     let script_hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(SCRIPT));
@@ -141,7 +142,7 @@ fn notes(out: &mut String, report: &Report) {
     }
     out.push_str("<section class=\"notes\" role=\"note\">\n<h2>Notes</h2>\n<ul>\n");
     for note in &report.notes {
-        let _ = writeln!(out, "<li>{}</li>", escape(&redact::userinfo(note)));
+        let _ = writeln!(out, "<li>{}</li>", escape(&redact_userinfo_in_text(note)));
     }
     out.push_str("</ul>\n</section>\n");
 }
@@ -171,7 +172,7 @@ fn metadata(out: &mut String, report: &Report, target: &str) {
         let _ = writeln!(
             out,
             "<dt>re-run</dt><dd><pre class=\"copyable\">{}</pre></dd>",
-            escape(&redact::userinfo(line))
+            escape(&redact_userinfo_in_text(line))
         );
     }
     out.push_str("</dl>\n");

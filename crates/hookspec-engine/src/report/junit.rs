@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report as JUnitReport, TestCase, TestCaseStatus, TestSuite};
 
-use super::{CaseResult, Format, Report, Verdict, redact};
+use super::{CaseResult, Format, Report, Verdict};
+use crate::net::redact_userinfo_in_text;
 
 /// The JUnit XML format.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,7 +41,11 @@ pub fn render(report: &Report) -> String {
     for family in order {
         let mut suite = TestSuite::new(family);
         if !report.notes.is_empty() {
-            let notes: Vec<String> = report.notes.iter().map(|n| redact::userinfo(n)).collect();
+            let notes: Vec<String> = report
+                .notes
+                .iter()
+                .map(|n| redact_userinfo_in_text(n))
+                .collect();
             for note in &notes {
                 suite.add_property(("note", note.as_str()));
             }

@@ -10,7 +10,8 @@
 
 use std::fmt::Write as _;
 
-use super::{Format, Report, Verdict, redact};
+use super::{Format, Report, Verdict};
+use crate::net::redact_userinfo_in_text;
 
 /// GitHub refuses a step summary over 1 MiB (1,048,576 bytes); the default budget leaves
 /// room for other steps' lines in the same job.
@@ -102,7 +103,7 @@ fn head(report: &Report) -> String {
         cell(&report.command),
         cell(&report.outcome())
     );
-    let mut facts = vec![code_cell(&redact::userinfo(&report.target))];
+    let mut facts = vec![code_cell(&redact_userinfo_in_text(&report.target))];
     if let Some(scheme) = &report.scheme {
         facts.push(format!("scheme {}", code_cell(scheme)));
     }
@@ -129,7 +130,11 @@ fn head(report: &Report) -> String {
         counts.join(" | ")
     );
     for note in &report.notes {
-        let _ = writeln!(out, "> **Note:** {}\n", cell(&redact::userinfo(note)));
+        let _ = writeln!(
+            out,
+            "> **Note:** {}\n",
+            cell(&redact_userinfo_in_text(note))
+        );
     }
     out
 }
@@ -144,7 +149,7 @@ fn rerun(report: &Report) -> String {
     let fence = "`".repeat(longest.max(2) + 1);
     format!(
         "### Re-run\n\n{fence}sh\n{}\n{fence}\n\nSecrets are placeholders: set the variables they name (e.g. `HOOKSPEC_SECRET`) before running it.\n",
-        redact::userinfo(line).replace(['\r', '\n'], " ")
+        redact_userinfo_in_text(line).replace(['\r', '\n'], " ")
     )
 }
 

@@ -13,7 +13,6 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
-pub mod redact;
 pub mod sarif;
 pub mod terminal;
 

@@ -19,7 +19,8 @@ use std::fmt;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::{CaseResult, Format, Level, Report, Verdict, redact};
+use super::{CaseResult, Format, Level, Report, Verdict};
+use crate::net::redact_userinfo_in_text;
 
 /// Where the book is published (the mdBook in `docs/`); rules link their family's page
 /// under it.
@@ -170,7 +171,7 @@ pub fn help_uri(command: &str, family: &str) -> String {
 /// The stable fingerprint of a finding: hex SHA-256 of the case id, a newline, and the
 /// target with its credentials removed.
 pub fn fingerprint(case_id: &str, target: &str) -> String {
-    let digest = Sha256::digest(format!("{case_id}\n{}", redact::userinfo(target)));
+    let digest = Sha256::digest(format!("{case_id}\n{}", redact_userinfo_in_text(target)));
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -198,7 +199,7 @@ fn rule_name(id: &str) -> String {
 
 /// Renders the report as SARIF 2.1.0, every result located in `anchor` (already checked).
 pub fn render(report: &Report, anchor: &str) -> String {
-    let target = redact::userinfo(&report.target);
+    let target = redact_userinfo_in_text(&report.target);
     let mut rules = Vec::new();
     let mut index_of = std::collections::HashMap::new();
     for case in &report.cases {
@@ -218,7 +219,7 @@ pub fn render(report: &Report, anchor: &str) -> String {
         .map(|note| {
             json!({
                 "level": "warning",
-                "message": { "text": redact::userinfo(note) },
+                "message": { "text": redact_userinfo_in_text(note) },
             })
         })
         .collect();
@@ -231,14 +232,14 @@ pub fn render(report: &Report, anchor: &str) -> String {
         invocation["endTimeUtc"] = json!(end);
     }
     if let Some(line) = &report.command_line {
-        invocation["commandLine"] = json!(redact::userinfo(line));
+        invocation["commandLine"] = json!(redact_userinfo_in_text(line));
     }
     let mut properties = json!({
         "target": target,
         "strict": report.strict,
         "outcome": report.outcome(),
         "summary": report.summary,
-        "notes": report.notes.iter().map(|n| redact::userinfo(n)).collect::<Vec<_>>(),
+        "notes": report.notes.iter().map(|n| redact_userinfo_in_text(n)).collect::<Vec<_>>(),
     });
     if let Some(scheme) = &report.scheme {
         properties["scheme"] = json!(scheme);

@@ -53,7 +53,7 @@ pub fn rerun_hint(args: &Args) -> String {
             };
             format!(
                 "re-run one case, freshly signed: hookspec check {}{secret}{scheme}{observe}{} --cases ID",
-                q(&check::http::redact_userinfo(url)),
+                q(&hookspec_engine::net::redact_userinfo(url)),
                 transport_flags(args)
             )
         }
