@@ -62,7 +62,10 @@ fn an_accept_all_adapter_shows_its_wrong_cells_beside_the_reference() {
         header.starts_with("| flag | bug type | reference | "),
         "{header}"
     );
-    assert!(header.contains(r"'\<b\>\|x\&y\</b\>' |"), "{header}");
+    assert!(
+        header.contains(r"'&lt;b&gt;\|x&amp;y&lt;/b&gt;' |"),
+        "{header}"
+    );
     assert_eq!(
         header.matches(" | ").count(),
         3,
