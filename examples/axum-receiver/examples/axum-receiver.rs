@@ -1,5 +1,7 @@
-//! The receiver as a service binary, for CI jobs that start the service and gate on it
-//! (`examples/github/webhook-conformance.yml`, `examples/gitlab-ci.yml`).
+//! The receiver as a service, for CI jobs that start the service and gate on it
+//! (`examples/github/webhook-conformance.yml`, `examples/gitlab-ci.yml`). A Cargo example,
+//! not a binary of the package, so that `cargo run` in the workspace still runs `hookspec`:
+//! `cargo build --release -p axum-receiver --example axum-receiver`.
 //!
 //! `WEBHOOK_SECRET` (required) is the `whsec_` secret it trusts; `ADDR` where it listens
 //! (default `127.0.0.1:3000`). Deliveries on `POST /webhook`, the observer on
