@@ -6,8 +6,15 @@
 //! * `verify`: matched keys and entries, error counts, check order, tolerance edges,
 //!   `svix-*` fallback, the signer's refusals.
 //! * `keys`: key parsing, length policy, prefixes, redacted printing.
+//! * `jwt` (feature `jwks`): `JwtSigner`'s tokens decoded and verified, the token helpers,
+//!   the size and `exp` / `nbf` / `iat` edges, the `JwksVerifier` setters.
+//! * `keysets` (feature `jwks`): RSA and key-set size limits, exactly at and one past.
 
 mod grammar;
+#[cfg(feature = "jwks")]
+mod jwt;
 mod keys;
+#[cfg(feature = "jwks")]
+mod keysets;
 mod vectors;
 mod verify;
