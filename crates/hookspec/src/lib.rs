@@ -58,6 +58,7 @@ mod key;
 mod scheme;
 mod sign;
 mod verify;
+mod webhook_id;
 
 pub use error_code::ErrorCode;
 pub use header::{
@@ -68,6 +69,7 @@ pub use key::{KeyError, LengthPolicy, PublicKey, Secret, SigningKey};
 pub use scheme::{Scheme, UnknownScheme};
 pub use sign::{SignError, Signer, SigningMaterial};
 pub use verify::{DEFAULT_TOLERANCE, MatchedKey, Verified, Verifier, VerifyError};
+pub use webhook_id::WebhookId;
 
 #[cfg(feature = "jwks")]
 pub use jwt::{DEFAULT_LEEWAY, JwtSigner};
@@ -106,13 +108,13 @@ pub mod internal {
 
     /// A [`crate::Verified`] built by a model verifier, to compare with the real one.
     pub fn verified(
-        id: String,
+        id: &str,
         timestamp: u64,
         matched: crate::MatchedKey,
         svix_aliases: bool,
     ) -> crate::Verified {
         crate::Verified {
-            id,
+            id: crate::WebhookId::from_header(id.as_bytes()),
             timestamp,
             matched,
             svix_aliases,

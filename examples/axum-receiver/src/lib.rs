@@ -60,7 +60,7 @@ async fn deliver(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Sta
         Err(error) => return rejection(&error),
     };
     let mut processed = app.processed.lock().expect("lock");
-    let count = processed.entry(verified.id).or_default();
+    let count = processed.entry(verified.id.into()).or_default();
     if *count == 0 {
         // A real service acts on the event here (queue it, update a record).
         *count = 1;

@@ -31,7 +31,11 @@ fn without_dedup(secret: Secret) -> axum::Router {
             post(move |headers: HeaderMap, body: Bytes| async move {
                 match verifier.verify(&headers, &body) {
                     Ok(verified) => {
-                        *processed.lock().unwrap().entry(verified.id).or_default() += 1;
+                        *processed
+                            .lock()
+                            .unwrap()
+                            .entry(verified.id.into())
+                            .or_default() += 1;
                         StatusCode::OK
                     }
                     Err(_) => StatusCode::UNAUTHORIZED,

@@ -238,7 +238,7 @@ pub fn verify(
         };
         if let Some((scheme, key_index)) = matched {
             return Ok(internal::verified(
-                String::from_utf8(id_text.to_vec()).expect("ids are ASCII"),
+                std::str::from_utf8(id_text).expect("ids are ASCII"),
                 ts,
                 internal::matched_key(scheme, key_index, entry_index),
                 svix,

@@ -18,11 +18,11 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::{JwksVerifyError, Verifier, VerifyError};
-use crate::Scheme;
 use crate::clock::unix_now;
 use crate::header::HeaderSource;
 use crate::jwt::{self, DEFAULT_LEEWAY, check_token};
 use crate::key::Jwks;
+use crate::{Scheme, WebhookId};
 
 /// How a delivery verified against the key set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub enum Proof {
 #[non_exhaustive]
 pub struct JwksVerified {
     /// The `webhook-id` (the idempotency key).
-    pub id: String,
+    pub id: WebhookId,
     /// The `webhook-timestamp`, in Unix seconds.
     pub timestamp: u64,
     /// The `kid` of the key that verified, if the set gave it one.
@@ -219,7 +219,7 @@ impl JwksVerifier {
             };
             let checked = check_token(envelope.signature, jwks, &policy, envelope.id, body, now)?;
             return Ok(JwksVerified {
-                id: envelope.id_string(),
+                id: envelope.webhook_id(),
                 timestamp: envelope.timestamp,
                 kid: Some(checked.kid),
                 svix_aliases: envelope.svix,

@@ -26,7 +26,6 @@ pub use jwks::{JwksVerified, JwksVerifier, Proof};
 #[cfg(feature = "jwks")]
 pub use jwks_error::JwksVerifyError;
 
-use crate::Scheme;
 use crate::clock::unix_now;
 use crate::header::{
     self, HeaderSource, HeaderValue, SignatureEntry, is_valid_id, parse_timestamp,
@@ -34,6 +33,7 @@ use crate::header::{
 };
 use crate::key::{PublicKey, Secret};
 use crate::sign::{HmacSha256, feed_content, signed_content};
+use crate::{Scheme, WebhookId};
 
 /// The default timestamp tolerance: 300 s each way, as every official library uses.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
@@ -55,7 +55,7 @@ pub struct MatchedKey {
 #[non_exhaustive]
 pub struct Verified {
     /// The `webhook-id` (the idempotency key).
-    pub id: String,
+    pub id: WebhookId,
     /// The `webhook-timestamp`, in Unix seconds.
     pub timestamp: u64,
     /// Which key and which entry matched.
@@ -190,7 +190,7 @@ impl Verifier {
         let matched =
             self.match_signature(envelope.id, envelope.ts_text, body, envelope.signature)?;
         Ok(Verified {
-            id: envelope.id_string(),
+            id: envelope.webhook_id(),
             timestamp: envelope.timestamp,
             matched,
             svix_aliases: envelope.svix,
@@ -406,11 +406,9 @@ pub(crate) struct Envelope<'a> {
 }
 
 impl Envelope<'_> {
-    /// The id as a string: `is_valid_id` admits visible ASCII only, so the lossy branch
-    /// never runs (and the ASCII check is faster than a lossy conversion).
-    pub(crate) fn id_string(&self) -> String {
-        String::from_utf8(self.id.to_vec())
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    /// The id, kept: inline when short, so a verified delivery costs no allocation.
+    pub(crate) fn webhook_id(&self) -> WebhookId {
+        WebhookId::from_header(self.id)
     }
 }
 

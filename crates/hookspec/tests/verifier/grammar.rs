@@ -43,6 +43,16 @@ fn timestamp_grammar() {
     assert_eq!(parse_timestamp(b"18446744073709551616"), None, "overflow");
     assert_eq!(parse_timestamp(b"99999999999999999999"), None);
     assert_eq!(parse_timestamp(b"100000000000000000000"), None, "21 digits");
+    // Up to 19 characters take the unchecked fast loop: the longest there, and non-digits
+    // in it (whose values would overflow a u64 if they were digits) anywhere.
+    assert_eq!(
+        parse_timestamp(b"9999999999999999999"),
+        Some(9_999_999_999_999_999_999)
+    );
+    assert_eq!(parse_timestamp(b"zzzzzzzzzzzzzzzzzzz"), None);
+    assert_eq!(parse_timestamp(b"999999999999999999\xff"), None);
+    assert_eq!(parse_timestamp(b"1/"), None, "the byte below '0'");
+    assert_eq!(parse_timestamp(b"1:"), None, "the byte above '9'");
     for bad in [
         &b""[..],
         b"0",

@@ -49,8 +49,7 @@ fn the_published_example_verifies_with_every_field() {
         .with_secret(secret.clone())
         .verify_at(&headers, BODY, TS)
         .unwrap();
-    let want: Verified =
-        hookspec::internal::verified(ID.to_string(), TS, matched(Scheme::V1, 0, 0), false);
+    let want: Verified = hookspec::internal::verified(ID, TS, matched(Scheme::V1, 0, 0), false);
     assert_eq!(ok, want);
     assert_eq!(
         Signer::new()

@@ -271,7 +271,7 @@ impl Flawed {
     ) -> Result<String, Refusal> {
         match &self.auth {
             Auth::Static(verifier, key) => match verifier.verify_at(headers, body, now) {
-                Ok(verified) => Ok(verified.id),
+                Ok(verified) => Ok(verified.id.into()),
                 Err(
                     e @ (VerifyError::NoSupportedSignature { .. }
                     | VerifyError::NoMatchingSignature { .. }),
@@ -285,11 +285,11 @@ impl Flawed {
             Auth::Raw(set, verifier) => set
                 .verify(verifier, headers, body, now)
                 .await
-                .map(|verified| verified.id)
+                .map(|verified| verified.id.into())
                 .map_err(|e| (status_for_jwks(&e), e.code())),
             Auth::Jwks(cache, verifier) => {
                 match cache.verify_at(verifier, headers, body, now).await {
-                    Ok(verified) => Ok(verified.id),
+                    Ok(verified) => Ok(verified.id.into()),
                     Err(e) if self.forgives(&e, headers, cache, now).await => {
                         header_id(headers).ok_or((status_for_jwks(&e), e.code()))
                     }

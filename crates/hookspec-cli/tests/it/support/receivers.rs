@@ -186,7 +186,7 @@ async fn deliver(State(state): Receiving<Flawed>, headers: HeaderMap, body: Byte
         }
         let result = match state.verifier.verify_at(&headers, &body, now) {
             Ok(verified) => {
-                store.seen.insert(verified.id);
+                store.seen.insert(verified.id.into());
                 Ok(())
             }
             Err(e) => Err(refuse(&e)),
@@ -302,7 +302,7 @@ impl Flawed {
             | Flaw::ProcessBeforeVerify
             | Flaw::CrashesOnMalformedSignature => reference(),
         };
-        verified.map(|v| v.id).map_err(|e| refuse(&e))
+        verified.map(|v| v.id.into()).map_err(|e| refuse(&e))
     }
 
     /// The flawed comparison: for each `v1,` entry, only the overlap of the given text and
