@@ -11,7 +11,7 @@ use axum::routing::get;
 
 use super::auth::{AsyncAuthenticate, loggable_id};
 use super::dedup::{Admission, DedupStore};
-use super::log::{DeliveryOutcome, DeliveryRecord, LogSink};
+use super::log::{DeliveryOutcome, DeliveryRecord, LogWriter};
 use crate::server_task::{BodyError, read_body};
 use hookspec::internal::unix_now;
 
@@ -19,7 +19,7 @@ use hookspec::internal::unix_now;
 pub(crate) struct App {
     pub(crate) auth: Arc<dyn AsyncAuthenticate>,
     pub(crate) store: Arc<DedupStore>,
-    pub(crate) log: LogSink,
+    pub(crate) log: LogWriter,
     /// The largest body read, in bytes.
     pub(crate) max_body: usize,
 }

@@ -251,7 +251,7 @@ pub async fn spawn(config: ServeConfig) -> Result<RunningServer, ServeError> {
     let app = Arc::new(app::App {
         auth: config.auth,
         store: store.clone(),
-        log: config.log,
+        log: config.log.start(),
         max_body: config.max_body,
     });
     let router = app::router(app, &config.observe_path);
