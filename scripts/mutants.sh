@@ -25,7 +25,7 @@ fi
 # `--file` given on the command line replaces it.
 scope=()
 if [[ " $* " != *" --file "* && " $* " != *" -f "* ]]; then
-    for glob in "key/**/*.rs" header.rs sign.rs "verify/**/*.rs" "jwt/**/*.rs" scheme.rs clock.rs; do
+    for glob in "key/**/*.rs" header.rs sign.rs "verify/**/*.rs" "jwt/**/*.rs" scheme.rs clock.rs webhook_id.rs; do
         scope+=(--file "crates/hookspec/src/$glob")
     done
 fi
