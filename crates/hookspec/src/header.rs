@@ -194,7 +194,7 @@ pub fn parse_timestamp(text: &[u8]) -> Option<u64> {
         let (value, all_digits) = text.iter().fold((0u64, true), |(acc, ok), &b| {
             let digit = b.wrapping_sub(b'0');
             let value = acc.wrapping_mul(10).wrapping_add(u64::from(digit));
-            (value, ok & (digit < 10))
+            (value, ok & (digit <= 9))
         });
         return all_digits.then_some(value);
     }
@@ -398,6 +398,15 @@ mod tests {
 
     /// The fast path must accept every canonical encoding by itself: were it to refuse one,
     /// the general decoder would still accept it, so only the time would show (and this test).
+    /// The entry fast path takes exactly the length of a real `v1` entry.
+    #[test]
+    fn a_v1_entry_is_v1_entry_len_bytes() {
+        let secret = crate::Secret::from_bytes(&[7; 32]).unwrap();
+        let entry = crate::sign::entry_v1(&secret, b"msg_1", b"1700000000", b"{}");
+        assert_eq!(entry.len(), V1_ENTRY_LEN);
+        assert!(entry.starts_with("v1,"));
+    }
+
     #[test]
     fn the_fast_decoder_accepts_canonical_text() {
         for seed in 0..=255u8 {

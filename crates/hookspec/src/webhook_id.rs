@@ -233,6 +233,13 @@ mod tests {
         assert_eq!(String::from("msg_a"), a);
         assert!(*"msg_a" == a);
         assert!(a == *"msg_a");
+        // Each comparison with a text says no for another text, from either side.
+        assert_ne!(a, "msg_b");
+        assert_ne!("msg_b", a);
+        assert_ne!(a, String::from("msg_b"));
+        assert_ne!(String::from("msg_b"), a);
+        assert!(*"msg_b" != a);
+        assert!(a != *"msg_b");
         assert!(a < b);
         assert!(b > a);
         assert_eq!(a.cmp(&b), "msg_a".cmp(long.as_str()));
