@@ -11,7 +11,12 @@
 //! `serve` runs as the command line runs it: the reference verifier, the dedup store, one
 //! log line per delivery on standard error (hence `2>/dev/null`). Servers and load generator
 //! share one 2-worker tokio runtime on 127.0.0.1; every request is signed before the clock
-//! starts. `REQUESTS` (default 40000) sets the deliveries per measurement.
+//! starts. `REQUESTS` (default 20000) sets the deliveries per measurement.
+//!
+//! One measurement varies by ±15 % from the next on a shared machine, so each row is
+//! `ROUNDS` (default 5) measurements, the two servers taking turns: the row gives the median
+//! throughput and the latency percentiles of all its rounds, and the ratio is that of the
+//! medians.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -22,19 +27,37 @@ use hookspec_engine::serve::{ServeConfig, spawn};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
-/// One measurement: throughput and latency percentiles.
+/// One row: the median throughput of its rounds and the latency percentiles of all of them.
 struct Figures {
     per_second: f64,
     p50: Duration,
     p99: Duration,
 }
 
+impl Figures {
+    fn of(rates: &mut [f64], latencies: &mut [Duration]) -> Self {
+        rates.sort_by(f64::total_cmp);
+        latencies.sort_unstable();
+        let at =
+            |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+        Self {
+            per_second: rates[rates.len() / 2],
+            p50: at(0.50),
+            p99: at(0.99),
+        }
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument selects nothing here.
-    let requests: usize = std::env::var("REQUESTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40_000);
+    let setting = |name: &str, default: usize| -> usize {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let requests = setting("REQUESTS", 20_000);
+    let rounds = setting("ROUNDS", 5).max(1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -49,30 +72,42 @@ fn main() {
         .await
         .expect("serve starts");
         let bare = bare_server().await;
-        println!("{requests} deliveries of 1 KiB per row, closed loop, keep-alive");
-        println!("| server | connections | requests/s | p50 | p99 |");
+        println!(
+            "{rounds} rounds of {requests} deliveries of 1 KiB per row, closed loop, keep-alive"
+        );
+        println!("| server | connections | requests/s (median) | p50 | p99 |");
         println!("|---|---|---|---|---|");
+        let servers = [
+            ("bare axum handler", bare),
+            ("hookspec serve", serve.local_addr()),
+        ];
         let mut batch = 0usize;
         for connections in [16usize, 64] {
-            let mut rates = Vec::new();
-            for (name, addr) in [
-                ("bare axum handler", bare),
-                ("hookspec serve", serve.local_addr()),
-            ] {
-                batch += 1;
-                let work = signed_requests(&secret, batch, requests, connections);
-                let figures = run(addr, work).await;
+            let mut rates = [Vec::new(), Vec::new()];
+            let mut latencies = [Vec::new(), Vec::new()];
+            for _ in 0..rounds {
+                for (index, (_, addr)) in servers.iter().enumerate() {
+                    batch += 1;
+                    let work = signed_requests(&secret, batch, requests, connections);
+                    let (per_second, mut measured) = run(*addr, work).await;
+                    rates[index].push(per_second);
+                    latencies[index].append(&mut measured);
+                }
+            }
+            let mut medians = [0.0; 2];
+            for (index, (name, _)) in servers.iter().enumerate() {
+                let figures = Figures::of(&mut rates[index], &mut latencies[index]);
                 println!(
                     "| {name} | {connections} | {:.0} | {:.2} ms | {:.2} ms |",
                     figures.per_second,
                     ms(figures.p50),
                     ms(figures.p99)
                 );
-                rates.push(figures.per_second);
+                medians[index] = figures.per_second;
             }
             println!(
                 "| serve / bare | {connections} | {:.2}× | | |",
-                rates[1] / rates[0]
+                medians[1] / medians[0]
             );
         }
         serve.shutdown().await.expect("shutdown");
@@ -126,8 +161,9 @@ fn signed_requests(
     work
 }
 
-/// Sends each connection's requests one after the other; returns the figures.
-async fn run(addr: SocketAddr, work: Vec<Vec<Vec<u8>>>) -> Figures {
+/// Sends each connection's requests one after the other; returns the throughput and every
+/// request's latency.
+async fn run(addr: SocketAddr, work: Vec<Vec<Vec<u8>>>) -> (f64, Vec<Duration>) {
     let total: usize = work.iter().map(Vec::len).sum();
     let started = Instant::now();
     let tasks: Vec<_> = work
@@ -138,14 +174,7 @@ async fn run(addr: SocketAddr, work: Vec<Vec<Vec<u8>>>) -> Figures {
     for task in tasks {
         latencies.extend(task.await.expect("connection task"));
     }
-    let elapsed = started.elapsed();
-    latencies.sort_unstable();
-    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
-    Figures {
-        per_second: total as f64 / elapsed.as_secs_f64(),
-        p50: at(0.50),
-        p99: at(0.99),
-    }
+    (total as f64 / started.elapsed().as_secs_f64(), latencies)
 }
 
 /// One keep-alive connection: write a request, read its answer, repeat.
