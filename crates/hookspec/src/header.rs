@@ -396,8 +396,6 @@ fn decode_canonical<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
 mod tests {
     use super::*;
 
-    /// The fast path must accept every canonical encoding by itself: were it to refuse one,
-    /// the general decoder would still accept it, so only the time would show (and this test).
     /// The entry fast path takes exactly the length of a real `v1` entry.
     #[test]
     fn a_v1_entry_is_v1_entry_len_bytes() {
@@ -407,6 +405,8 @@ mod tests {
         assert!(entry.starts_with("v1,"));
     }
 
+    /// The fast path must accept every canonical encoding by itself: were it to refuse one,
+    /// the general decoder would still accept it, so only the time would show (and this test).
     #[test]
     fn the_fast_decoder_accepts_canonical_text() {
         for seed in 0..=255u8 {

@@ -150,10 +150,9 @@ impl StderrLines {
         }
         pending.writing = true;
         drop(pending);
-        let mut batch = line.as_bytes().to_vec();
+        let _ = out.write_all(line.as_bytes());
+        let mut batch = Vec::new();
         loop {
-            let _ = out.write_all(&batch);
-            batch.clear();
             let mut pending = lock(&self.pending);
             if pending.text.is_empty() {
                 pending.writing = false;
@@ -161,6 +160,9 @@ impl StderrLines {
             }
             // Take the appended lines, leaving the emptied buffer for the next ones.
             std::mem::swap(&mut pending.text, &mut batch);
+            drop(pending);
+            let _ = out.write_all(&batch);
+            batch.clear();
         }
     }
 }
