@@ -19,6 +19,8 @@ const INLINE_CAPACITY: usize = 46;
 /// The `webhook-id` of a verified delivery: visible ASCII other than `.`, as the strict
 /// profile requires. Reads as a `&str` (it derefs to one, and compares, hashes and orders
 /// as one), and converts into a `String` with `String::from` when an owned one is needed.
+/// Any text converts into one with `WebhookId::from` (inline when short, like the
+/// verifier's).
 ///
 /// ```
 /// # use hookspec::{Secret, Verifier};
@@ -64,11 +66,23 @@ impl WebhookId {
         Self(Repr::Heap(String::from_utf8_lossy(id).into()))
     }
 
+    /// Any text, inline when it fits (an id checked by another authenticator than the
+    /// verifier, or read back from storage).
+    fn from_text(id: &str) -> Option<Self> {
+        let len = u8::try_from(id.len())
+            .ok()
+            .filter(|&len| usize::from(len) <= INLINE_CAPACITY)?;
+        let mut bytes = [0; INLINE_CAPACITY];
+        bytes[..id.len()].copy_from_slice(id.as_bytes());
+        Some(Self(Repr::Inline { len, bytes }))
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // Only ASCII is stored inline (see `from_header`), so the check cannot fail; it
-            // stays because this crate forbids the unchecked conversion.
+            // Only whole UTF-8 text is stored inline (ASCII from `from_header`, a `str` from
+            // `from_text`), so the check cannot fail; it stays because this crate forbids
+            // the unchecked conversion.
             Repr::Inline { len, bytes } => {
                 std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
             }
@@ -94,6 +108,18 @@ impl AsRef<str> for WebhookId {
 impl Borrow<str> for WebhookId {
     fn borrow(&self) -> &str {
         self.as_str()
+    }
+}
+
+impl From<&str> for WebhookId {
+    fn from(id: &str) -> Self {
+        Self::from_text(id).unwrap_or_else(|| Self(Repr::Heap(id.into())))
+    }
+}
+
+impl From<String> for WebhookId {
+    fn from(id: String) -> Self {
+        Self::from_text(&id).unwrap_or_else(|| Self(Repr::Heap(id.into_boxed_str())))
     }
 }
 
@@ -209,6 +235,26 @@ mod tests {
             assert_eq!(format!("{id:?}"), format!("{text:?}"));
             let inline = matches!(id.0, Repr::Inline { .. });
             assert_eq!(inline, len <= INLINE_CAPACITY, "len {len}");
+        }
+    }
+
+    #[test]
+    fn text_converts_inline_when_short_and_keeps_every_character() {
+        for text in [
+            "a".to_owned(),
+            "é".repeat(INLINE_CAPACITY / 2),
+            "x".repeat(INLINE_CAPACITY),
+            "x".repeat(INLINE_CAPACITY + 1),
+            "é".repeat(200),
+        ] {
+            let inline = text.len() <= INLINE_CAPACITY;
+            for id in [
+                WebhookId::from(text.as_str()),
+                WebhookId::from(text.clone()),
+            ] {
+                assert_eq!(id, text);
+                assert_eq!(matches!(id.0, Repr::Inline { .. }), inline, "{text}");
+            }
         }
     }
 

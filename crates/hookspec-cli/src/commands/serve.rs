@@ -32,8 +32,8 @@ pub struct Args {
     /// The largest body accepted (larger: 413), e.g. 5MiB, 512KiB, 1048576.
     #[arg(long, default_value = "5MiB", value_parser = parse_size)]
     max_body: usize,
-    /// The most webhook-ids remembered for deduplication (up to about 134 bytes each; the
-    /// default cap takes about 130 MB). When full, a delivery with a new id is answered 503
+    /// The most webhook-ids remembered for deduplication (up to about 137 bytes each; the
+    /// default cap takes about 137 MB). When full, a delivery with a new id is answered 503
     /// until ids expire after 24 h; known ids are still recognised.
     #[arg(long, default_value = "1000000", value_parser = clap::value_parser!(u64).range(1..), value_name = "N")]
     max_ids: u64,

@@ -4,12 +4,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::auth::{AsyncAuthenticate, loggable_id};
+use super::auth::{Authenticator, loggable_id};
 use super::dedup::{Admission, DedupStore};
 use super::log::{DeliveryOutcome, DeliveryRecord, LogWriter};
 use crate::server_task::{BodyError, read_body};
@@ -17,7 +18,7 @@ use hookspec::internal::unix_now;
 
 /// What every request handler shares.
 pub(crate) struct App {
-    pub(crate) auth: Arc<dyn AsyncAuthenticate>,
+    pub(crate) auth: Authenticator,
     pub(crate) store: Arc<DedupStore>,
     pub(crate) log: LogWriter,
     /// The largest body read, in bytes.
@@ -40,13 +41,13 @@ async fn observe(State(app): State<Arc<App>>) -> Response {
 /// A JSON answer (serialized here: `axum`'s `json` feature is not needed for two handlers).
 fn json_response(status: StatusCode, value: &impl serde::Serialize) -> Response {
     match serde_json::to_vec(value) {
-        Ok(body) => json_bytes(status, body),
+        Ok(body) => json_bytes(status, body.into()),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 
 /// An answer whose body is already JSON.
-fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
+fn json_bytes(status: StatusCode, body: Bytes) -> Response {
     (
         status,
         [
@@ -82,7 +83,7 @@ async fn deliver(State(app): State<Arc<App>>, request: Request) -> Response {
             DeliveryOutcome::Rejected { code: error.code() },
             body_error_message(error, app.max_body),
         ),
-        Ok(body) => match app.auth.authenticate_async(&headers, &body, now).await {
+        Ok(body) => match app.auth.authenticate(&headers, &body, now).await {
             Err(rejection) => (
                 rejection.status,
                 loggable_id(&headers),
@@ -118,14 +119,16 @@ async fn deliver(State(app): State<Arc<App>>, request: Request) -> Response {
             }
         },
     };
-    let response_body: Vec<u8> = match &outcome {
-        // The two answers of every accepted delivery are constant: no serializing.
-        DeliveryOutcome::Processed { .. } => br#"{"outcome":"processed"}"#.to_vec(),
-        DeliveryOutcome::Duplicate => br#"{"outcome":"duplicate"}"#.to_vec(),
+    let response_body = match &outcome {
+        // The two answers of every accepted delivery are constant: neither serialized nor
+        // copied.
+        DeliveryOutcome::Processed { .. } => Bytes::from_static(br#"{"outcome":"processed"}"#),
+        DeliveryOutcome::Duplicate => Bytes::from_static(br#"{"outcome":"duplicate"}"#),
         DeliveryOutcome::Rejected { code } => serde_json::to_vec(
             &serde_json::json!({ "outcome": "rejected", "code": code, "message": message }),
         )
-        .unwrap_or_default(),
+        .unwrap_or_default()
+        .into(),
     };
     app.log.emit(&DeliveryRecord {
         id,

@@ -6,28 +6,33 @@
 //! can be plugged in without touching the server. Every synchronous [`Authenticate`] is
 //! also an [`AsyncAuthenticate`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use http::{HeaderMap, StatusCode};
 
 use hookspec::internal::is_valid_id;
-use hookspec::{ErrorCode, SVIX_ID, Verifier, VerifyError, WEBHOOK_ID};
+use hookspec::{
+    ErrorCode, MatchedKey, SVIX_ID, Scheme, Verifier, VerifyError, WEBHOOK_ID, WebhookId,
+};
 
 /// A delivery that passed authentication: what the receiver may now act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Authenticated {
     /// The idempotency key (`webhook-id`).
-    pub id: String,
+    pub id: WebhookId,
     /// A short, secret-free note on what matched, for the log line (e.g. `v1 key#0 entry#1`).
-    pub detail: String,
+    pub detail: Cow<'static, str>,
 }
 
 impl Authenticated {
-    /// An authenticated delivery with the given id and log detail.
-    pub fn new(id: impl Into<String>, detail: impl Into<String>) -> Self {
+    /// An authenticated delivery with the given id and log detail (a `&'static str` or a
+    /// `String`).
+    pub fn new(id: impl Into<WebhookId>, detail: impl Into<Cow<'static, str>>) -> Self {
         Self {
             id: id.into(),
             detail: detail.into(),
@@ -134,19 +139,34 @@ impl Authenticate for Verifier {
         let verified = self
             .verify_at(headers, body, now)
             .map_err(|e| Rejection::from(&e))?;
-        let m = verified.matched;
-        let aliases = if verified.svix_aliases { " svix" } else { "" };
-        let detail = format!(
-            "{} key#{} entry#{}{aliases}",
-            m.scheme.as_str(),
-            m.key_index,
-            m.entry_index
-        );
+        let detail = match_detail(verified.matched, verified.svix_aliases);
         Ok(Authenticated::new(verified.id, detail))
     }
 
     fn key_count(&self) -> usize {
         self.secrets().count() + self.public_keys().len()
+    }
+}
+
+/// The log detail of a verified delivery: `v1 key#0 entry#0`, with ` svix` when the aliases
+/// were read. The usual match (the first key, the first entry) is a constant, so a
+/// delivery's log line costs no allocation for it.
+fn match_detail(matched: MatchedKey, svix_aliases: bool) -> Cow<'static, str> {
+    match (
+        matched.scheme,
+        matched.key_index,
+        matched.entry_index,
+        svix_aliases,
+    ) {
+        (Scheme::V1, 0, 0, false) => Cow::Borrowed("v1 key#0 entry#0"),
+        (Scheme::V1a, 0, 0, false) => Cow::Borrowed("v1a key#0 entry#0"),
+        (scheme, key_index, entry_index, svix_aliases) => {
+            let aliases = if svix_aliases { " svix" } else { "" };
+            Cow::Owned(format!(
+                "{} key#{key_index} entry#{entry_index}{aliases}",
+                scheme.as_str()
+            ))
+        }
     }
 }
 
@@ -192,7 +212,7 @@ impl<T: Authenticate> AsyncAuthenticate for T {
     }
 }
 
-impl<T: Authenticate + ?Sized> Authenticate for std::sync::Arc<T> {
+impl<T: Authenticate + ?Sized> Authenticate for Arc<T> {
     fn authenticate(
         &self,
         headers: &HeaderMap,
@@ -207,16 +227,46 @@ impl<T: Authenticate + ?Sized> Authenticate for std::sync::Arc<T> {
     }
 }
 
+/// The receiver's authenticator as configured: a synchronous one is called directly, so
+/// the usual [`Verifier`] costs no boxed future per delivery; only a scheme that may wait
+/// goes through [`AsyncAuthenticate`].
+#[derive(Clone)]
+pub(crate) enum Authenticator {
+    Sync(Arc<dyn Authenticate>),
+    Async(Arc<dyn AsyncAuthenticate>),
+}
+
+impl Authenticator {
+    pub(crate) async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: u64,
+    ) -> Result<Authenticated, Rejection> {
+        match self {
+            Self::Sync(auth) => auth.authenticate(headers, body, now),
+            Self::Async(auth) => auth.authenticate_async(headers, body, now).await,
+        }
+    }
+
+    pub(crate) fn key_count(&self) -> usize {
+        match self {
+            Self::Sync(auth) => Authenticate::key_count(auth.as_ref()),
+            Self::Async(auth) => auth.key_count(),
+        }
+    }
+}
+
 /// The id to print in the log line of a rejected delivery: the `webhook-id` header when it
 /// is a valid id (visible ASCII, so safe to print), cut to 80 characters; `None` otherwise.
-pub(crate) fn loggable_id(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn loggable_id(headers: &HeaderMap) -> Option<WebhookId> {
     let value = headers.get(WEBHOOK_ID).or_else(|| headers.get(SVIX_ID))?;
     let bytes = value.as_bytes();
     if !is_valid_id(bytes) {
         return None;
     }
     let cut = &bytes[..bytes.len().min(80)];
-    Some(String::from_utf8_lossy(cut).into_owned())
+    Some(WebhookId::from(&*String::from_utf8_lossy(cut)))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! an id is recorded only after its delivery verified.
 //!
 //! The store holds at most `max_ids` ids (default [`DEFAULT_MAX_IDS`]; at most about
-//! [`BYTES_PER_ID`] bytes each for ids of up to 32 bytes). When it is full, expired ids are
+//! [`BYTES_PER_ID`] bytes each for ids of up to 46 bytes, which are held inline). When it is full, expired ids are
 //! pruned first; if none has expired, the new id is refused ([`Admission::Full`], which the
 //! receiver answers `503` so the sender retries later) rather than an id still inside its
 //! window being forgotten, which would let a replay through.
@@ -20,6 +20,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+
+use hookspec::WebhookId;
 
 /// The default time an id is remembered: 24 h, well beyond any timestamp tolerance, so a
 /// replay is refused by the timestamp check long before the store forgets the id.
@@ -31,14 +33,15 @@ pub const MIN_TTL: Duration = DEFAULT_TTL;
 /// How often, at most, expired entries are pruned (seconds).
 pub const PRUNE_INTERVAL_SECS: u64 = 60;
 
-/// The default cap on stored ids: one million, about 130 MB at most (see [`BYTES_PER_ID`]).
+/// The default cap on stored ids: one million, about 137 MB at most (see [`BYTES_PER_ID`]).
 pub const DEFAULT_MAX_IDS: usize = 1_000_000;
 
 /// Measured memory per stored id, at most: resident bytes per id for ids of 31 bytes, map
-/// growth included (96 to 134 bytes depending on how full the hash table is; 134 at one
-/// million ids: `cargo run -p hookspec-engine --example dedup_memory`). Longer ids cost
-/// their extra length on top.
-pub const BYTES_PER_ID: usize = 134;
+/// growth included (76 to 137 bytes depending on how full the hash table is; 136 at one
+/// million ids: `cargo run --release -p hookspec-engine --example dedup_memory`). An id of
+/// up to 46 bytes is held inline in its entry ([`WebhookId`]), so admitting it allocates
+/// nothing; a longer one costs its length on the heap on top.
+pub const BYTES_PER_ID: usize = 137;
 
 /// Whether a delivery is the first of its id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +65,7 @@ struct Entry {
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: HashMap<String, Entry>,
+    entries: HashMap<WebhookId, Entry>,
     last_prune: u64,
 }
 
@@ -138,7 +141,7 @@ impl DedupStore {
                 }
                 inner
                     .entries
-                    .insert(id.to_owned(), Entry { expires, count: 1 });
+                    .insert(WebhookId::from(id), Entry { expires, count: 1 });
                 Admission::Fresh
             }
         }
@@ -170,7 +173,7 @@ impl DedupStore {
         self.lock()
             .entries
             .iter()
-            .map(|(id, entry)| (id.clone(), entry.count))
+            .map(|(id, entry)| (id.to_string(), entry.count))
             .collect()
     }
 

@@ -1,10 +1,14 @@
 //! One log record per delivery: id, outcome, status, latency. Never a secret, a signature
 //! or a body byte.
 
-use std::fmt;
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt::{self, Write as _};
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+
+use hookspec::WebhookId;
 
 /// What the receiver did with one delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +17,7 @@ pub enum DeliveryOutcome {
     /// Authenticated and seen for the first time: acted on.
     Processed {
         /// What matched (e.g. `v1 key#0 entry#0`).
-        detail: String,
+        detail: Cow<'static, str>,
     },
     /// Authenticated, but the id was already acted on: acknowledged, not acted on again.
     Duplicate,
@@ -31,7 +35,7 @@ pub enum DeliveryOutcome {
 pub struct DeliveryRecord {
     /// The `webhook-id`: the verified one, or for a rejection the header's value when it is
     /// a printable valid id (cut to 80 characters).
-    pub id: Option<String>,
+    pub id: Option<WebhookId>,
     /// The HTTP status answered.
     pub status: u16,
     /// What happened.
@@ -100,11 +104,22 @@ impl LogWriter {
     /// is writing at that moment, which writes it before it returns).
     pub(crate) fn emit(&self, record: &DeliveryRecord) {
         match self {
-            Self::Stderr(lines) => lines.push(&format!("hookspec serve: {record}\n")),
+            Self::Stderr(lines) => LINE.with_borrow_mut(|line| {
+                // Each worker thread formats into its own buffer, kept from one delivery to
+                // the next: a line costs no allocation.
+                line.clear();
+                let _ = writeln!(line, "hookspec serve: {record}");
+                lines.push(line);
+            }),
             Self::Off => {}
             Self::Custom(f) => f(record),
         }
     }
+}
+
+thread_local! {
+    /// The line being formatted on this thread (see [`LogWriter::emit`]).
+    static LINE: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 /// Delivery lines on standard error, written together when they arrive together.

@@ -61,6 +61,7 @@ pub use reference::{LOOPBACK_ANY, spawn_embedded, trust};
 use hookspec::Verifier;
 
 use crate::server_task::{ServerOptions, ServerTask};
+use auth::Authenticator;
 
 /// The default listening address: `127.0.0.1:8080` (loopback only).
 pub const DEFAULT_ADDR: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
@@ -122,7 +123,7 @@ impl ServeError {
 #[derive(Clone)]
 pub struct ServeConfig {
     addr: SocketAddr,
-    auth: Arc<dyn AsyncAuthenticate>,
+    auth: Authenticator,
     observe_path: String,
     max_body: usize,
     dedup_ttl: Duration,
@@ -156,15 +157,19 @@ impl ServeConfig {
 
     /// Like [`ServeConfig::new`], with any way of authenticating deliveries.
     pub fn with_authenticator(auth: impl Authenticate) -> Self {
-        Self::with_async_authenticator(auth)
+        Self::with(Authenticator::Sync(Arc::new(auth)))
     }
 
     /// Like [`ServeConfig::new`], with a way of authenticating that may wait, such as a key
     /// set fetched from a URL ([`JwksAuthenticator`]).
     pub fn with_async_authenticator(auth: impl AsyncAuthenticate) -> Self {
+        Self::with(Authenticator::Async(Arc::new(auth)))
+    }
+
+    fn with(auth: Authenticator) -> Self {
         Self {
             addr: DEFAULT_ADDR,
-            auth: Arc::new(auth),
+            auth,
             observe_path: DEFAULT_OBSERVE_PATH.to_owned(),
             max_body: DEFAULT_MAX_BODY,
             dedup_ttl: DEFAULT_TTL,
