@@ -285,6 +285,9 @@ impl Verifier {
     ) -> Result<MatchedKey, VerifyError> {
         // Expected tags and the Ed25519 message are computed at most once, on first need.
         let mut tags = ExpectedTags::NotYet;
+        if !self.secrets.is_empty() && signatures.starts_with(b"v1,") {
+            tags.get(self, id, timestamp, body);
+        }
         let mut message: Option<Vec<u8>> = None;
         let (mut entries, mut unknown, mut malformed, mut unusable, mut tried) = (0, 0, 0, 0, 0);
         for (entry_index, entry) in signature_entries(signatures).enumerate() {

@@ -379,6 +379,51 @@ fn a_header_map_reads_like_a_list() {
     );
 }
 
+/// The walk over a header map skips names by length and compares the rest word by word:
+/// names of the same length that differ in the first word, in the trailing bytes (before
+/// the last, and the last), or in the middle word must all stay apart, and names longer than
+/// 64 bytes must still be found.
+#[cfg(feature = "http")]
+#[test]
+fn a_header_map_walk_tells_apart_names_of_the_same_length() {
+    use hookspec::internal::{HeaderValue, values_of};
+    let long = "x-".repeat(40);
+    let mut map = http::HeaderMap::new();
+    for (name, value) in [
+        ("user-agent", "decoy"),
+        ("xebhook-id", "decoy"),
+        ("webhook-xd", "decoy"),
+        ("webhook-ix", "decoy"),
+        ("webhook-tinestamp", "decoy"),
+        ("x-forwarded-proto", "decoy"),
+        (long.as_str(), "long"),
+    ] {
+        map.insert(
+            http::HeaderName::try_from(name).unwrap(),
+            value.parse().unwrap(),
+        );
+    }
+    let wanted = ["webhook-id", "webhook-timestamp", long.as_str()];
+    assert_eq!(
+        values_of(&map, &wanted),
+        [
+            HeaderValue::Absent,
+            HeaderValue::Absent,
+            HeaderValue::One(b"long")
+        ]
+    );
+    map.insert("webhook-id", "msg_1".parse().unwrap());
+    map.insert("webhook-timestamp", "1700000000".parse().unwrap());
+    assert_eq!(
+        values_of(&map, &wanted),
+        [
+            HeaderValue::One(b"msg_1"),
+            HeaderValue::One(b"1700000000"),
+            HeaderValue::One(b"long")
+        ]
+    );
+}
+
 #[test]
 fn the_signer_refuses_what_no_strict_receiver_accepts() {
     let signer = Signer::new().with_secret(secret(1));
