@@ -55,6 +55,7 @@ enum Repr {
 impl WebhookId {
     /// The id of a delivery whose `webhook-id` passed `is_valid_id` (visible ASCII). Any
     /// other bytes are kept lossily, so the value is always a valid `str`.
+    #[inline]
     pub(crate) fn from_header(id: &[u8]) -> Self {
         if id.len() <= INLINE_CAPACITY && id.is_ascii() {
             let mut bytes = [0; INLINE_CAPACITY];
