@@ -390,11 +390,11 @@ fn canonical_v1_text(rest: &[u8]) -> Option<&[u8; 44]> {
 
 /// A `v1` tag as four native-endian words: its bytes `8k..8k + 8` are word `k`, as
 /// `u64::from_ne_bytes` reads them.
-pub(crate) type TagWords = [u64; 4];
+pub type TagWords = [u64; 4];
 
 /// The tag of the first entry of a signature list, when that entry is a canonical `v1`
 /// entry, decoded as words (the verifier's fast path for the usual delivery).
-pub(crate) fn leading_v1_words(signatures: &[u8]) -> Option<TagWords> {
+pub fn leading_v1_words(signatures: &[u8]) -> Option<TagWords> {
     decode_v1_words(canonical_v1_text(signatures)?)
 }
 

@@ -90,8 +90,8 @@ pub use verify::{JwksVerified, JwksVerifier, JwksVerifyError, Proof};
 pub mod internal {
     pub use crate::clock::unix_now;
     pub use crate::header::{
-        HeaderValue, Malformed, SignatureEntry, is_valid_id, parse_timestamp, signature_entries,
-        single_value, values_of,
+        HeaderValue, Malformed, SignatureEntry, TagWords, is_valid_id, leading_v1_words,
+        parse_timestamp, signature_entries, single_value, values_of,
     };
     pub use crate::sign::{entry_v1, entry_v1a, signed_content, tag_v1};
     pub use crate::verify::tags_equal;
