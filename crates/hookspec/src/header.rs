@@ -414,14 +414,20 @@ fn decode_v1_words(text: &[u8; 44]) -> Option<TagWords> {
     if seen & u64::from(INVALID) != 0 || tail & 0xc0 != 0 || text[43] != b'=' {
         return None;
     }
-    // Bytes 0..8 are groups 0 and 1 and the first two bytes of group 2; and so on.
+    Some(tag_words(&n, tail))
+}
+
+/// The tag's words from its ten whole 24-bit groups and the 16 bits of its tail (in bits
+/// 23..8 of `tail`), none with [`INVALID`] bits: bytes 0..8 are groups 0 and 1 and the first
+/// two bytes of group 2, and so on. Each group lands in its own bits of a word.
+fn tag_words(n: &[u64; 10], tail: u64) -> TagWords {
     let big_endian = [
         n[0] << 40 | n[1] << 16 | n[2] >> 8,
         (n[2] & 0xff) << 56 | n[3] << 32 | n[4] << 8 | n[5] >> 16,
         (n[5] & 0xffff) << 48 | n[6] << 24 | n[7],
         n[8] << 40 | n[9] << 16 | tail >> 8,
     ];
-    Some(big_endian.map(u64::to_be))
+    big_endian.map(u64::to_be)
 }
 
 fn parse_entry(entry: &[u8]) -> SignatureEntry<'_> {
@@ -610,6 +616,11 @@ mod tests {
                 assert_eq!(decode_v1_words(&bad), None, "{position} {byte}");
                 assert_eq!(decode_canonical::<32>(&bad), None, "{position} {byte}");
             }
+            // Two bad characters, in different groups, are as bad as one.
+            let mut bad = text;
+            bad[1] = b'*';
+            bad[41] = b'-';
+            assert_eq!(decode_v1_words(&bad), None);
         }
         let entry = crate::sign::entry_v1(
             &crate::Secret::from_bytes(&[7; 32]).unwrap(),

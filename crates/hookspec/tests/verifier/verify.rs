@@ -396,6 +396,8 @@ fn a_header_map_walk_tells_apart_names_of_the_same_length() {
         ("webhook-ix", "decoy"),
         ("webhook-tinestamp", "decoy"),
         ("x-forwarded-proto", "decoy"),
+        // 10 bytes (a wanted length), ending and continuing like the 17-byte name.
+        ("webhook-pp", "decoy"),
         (long.as_str(), "long"),
     ] {
         map.insert(
@@ -422,6 +424,27 @@ fn a_header_map_walk_tells_apart_names_of_the_same_length() {
             HeaderValue::One(b"long")
         ]
     );
+}
+
+/// The fast path of the usual delivery compares the tag as four words. A forgery whose
+/// differences from the right tag cancel when folded (the same bits flipped in two words)
+/// must still fail, there and in the loop over all entries.
+#[test]
+fn a_tag_whose_word_differences_cancel_is_refused() {
+    let s = secret(1);
+    let v = Verifier::new().with_secret(s.clone());
+    let tag = tag_v1(&s, ID.as_bytes(), TS.to_string().as_bytes(), BODY);
+    for (a, b) in [(0, 8), (8, 24), (0, 31)] {
+        let mut forged = tag;
+        forged[a] ^= 0x40;
+        forged[b] ^= 0x40;
+        let entry = format!("v1,{}", base64_encode(&forged));
+        assert_eq!(
+            v.verify_at(&headers(&entry), BODY, TS),
+            Err(VerifyError::NoMatchingSignature { tried: 1 }),
+            "bytes {a} and {b}"
+        );
+    }
 }
 
 #[test]
