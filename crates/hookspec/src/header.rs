@@ -125,8 +125,8 @@ impl HeaderSource for http::HeaderMap {
     }
 }
 
-/// A length as one bit of a mask (lengths of 64 and more share no bit with anything, so
-/// they are never skipped).
+/// A length as one bit of a mask. A length of 64 or more gets every bit: such a header is
+/// never skipped, and such a wanted name lets every header through to the comparison.
 #[cfg(feature = "http")]
 fn length_bit(len: usize) -> u64 {
     u32::try_from(len)

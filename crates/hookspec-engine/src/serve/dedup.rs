@@ -12,10 +12,11 @@
 //! an id is recorded only after its delivery verified.
 //!
 //! The store holds at most `max_ids` ids (default [`DEFAULT_MAX_IDS`]; at most about
-//! [`BYTES_PER_ID`] bytes each for ids of up to 46 bytes, which are held inline). When it is full, expired ids are
-//! pruned first; if none has expired, the new id is refused ([`Admission::Full`], which the
-//! receiver answers `503` so the sender retries later) rather than an id still inside its
-//! window being forgotten, which would let a replay through.
+//! [`BYTES_PER_ID`] bytes each for ids of up to 46 bytes, which are held inline). When it is
+//! full, expired ids are pruned first; if none has expired, the new id is refused
+//! ([`Admission::Full`], which the receiver answers `503` so the sender retries later)
+//! rather than an id still inside its window being forgotten, which would let a replay
+//! through.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
