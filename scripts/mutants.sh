@@ -7,7 +7,7 @@
 # 2-core machine. Results go to mutants.out/ (outcomes.json, caught.txt, missed.txt, ...).
 #
 #   scripts/mutants.sh                        # the whole run
-#   scripts/mutants.sh --file crates/hookspec/src/header.rs   # one file
+#   scripts/mutants.sh --file crates/hookspec/src/sign.rs     # one file
 #   scripts/mutants.sh --list                 # the mutants, without running them
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,7 @@ fi
 # `--file` given on the command line replaces it.
 scope=()
 if [[ " $* " != *" --file "* && " $* " != *" -f "* ]]; then
-    for glob in "key/**/*.rs" header.rs sign.rs "verify/**/*.rs" "jwt/**/*.rs" scheme.rs clock.rs webhook_id.rs; do
+    for glob in "key/**/*.rs" "header/**/*.rs" sign.rs "verify/**/*.rs" "jwt/**/*.rs" scheme.rs clock.rs webhook_id.rs; do
         scope+=(--file "crates/hookspec/src/$glob")
     done
 fi

@@ -57,12 +57,10 @@ impl WebhookId {
     /// other bytes are kept lossily, so the value is always a valid `str`.
     #[inline]
     pub(crate) fn from_header(id: &[u8]) -> Self {
-        if id.len() <= INLINE_CAPACITY && id.is_ascii() {
-            let mut bytes = [0; INLINE_CAPACITY];
-            bytes[..id.len()].copy_from_slice(id);
-            // At most INLINE_CAPACITY, so the length fits in a byte.
-            let len = id.len() as u8;
-            return Self(Repr::Inline { len, bytes });
+        if id.is_ascii()
+            && let Some(inline) = Self::inline(id)
+        {
+            return inline;
         }
         Self(Repr::Heap(String::from_utf8_lossy(id).into()))
     }
@@ -70,11 +68,18 @@ impl WebhookId {
     /// Any text, inline when it fits (an id checked by another authenticator than the
     /// verifier, or read back from storage).
     fn from_text(id: &str) -> Option<Self> {
+        Self::inline(id.as_bytes())
+    }
+
+    /// `id` held inline, when it fits. The caller passes whole UTF-8 text (see `as_str`).
+    #[inline]
+    fn inline(id: &[u8]) -> Option<Self> {
+        // At most INLINE_CAPACITY, so the length fits in a byte.
         let len = u8::try_from(id.len())
             .ok()
             .filter(|&len| usize::from(len) <= INLINE_CAPACITY)?;
         let mut bytes = [0; INLINE_CAPACITY];
-        bytes[..id.len()].copy_from_slice(id.as_bytes());
+        bytes[..id.len()].copy_from_slice(id);
         Some(Self(Repr::Inline { len, bytes }))
     }
 

@@ -406,14 +406,12 @@ impl ExpectedTags {
 ///
 /// Public only for `hookspec::internal`, through which the constant-time harness measures it.
 pub fn tags_equal(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    let (a, b) = (a.as_chunks::<8>().0, b.as_chunks::<8>().0);
-    let diff = a.iter().zip(b).fold(0u64, |diff, (x, y)| {
-        diff | (u64::from_ne_bytes(*x) ^ u64::from_ne_bytes(*y))
-    });
-    bool::from(diff.ct_eq(&0))
+    let (b, _) = b.as_chunks::<8>();
+    tag_words_equal(a, &std::array::from_fn(|i| u64::from_ne_bytes(b[i])))
 }
 
-/// [`tags_equal`] with the candidate as [`header::TagWords`]: the same constant-time fold.
+/// [`tags_equal`] with the candidate already as [`header::TagWords`] (the fast path of the
+/// usual delivery decodes it so).
 fn tag_words_equal(expected: &[u8; 32], candidate: &header::TagWords) -> bool {
     let (expected, _) = expected.as_chunks::<8>();
     let diff = expected
